@@ -1,0 +1,26 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11:
+#   make book   -- build the HTML book into _build/html
+#   make test   -- run the unit tests and re-execute every chapter under strict nbval
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: book test notebooks clean
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+book: $(STAMP)
+	rm -rf _build/.doctrees
+	$(VENV)/bin/jupyter-book build -W --keep-going .
+
+test: $(STAMP)
+	$(PY) -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+clean:
+	rm -rf _build

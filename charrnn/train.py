@@ -1,0 +1,182 @@
+"""Training: global-norm gradient clipping, one epoch, many epochs with a history, perplexity.
+
+Perplexity is exp of the token-weighted mean cross-entropy over a whole pass -- the geometric
+mean of 1/p(correct token) -- not the mean of per-batch perplexities.
+"""
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+from tqdm.auto import trange
+
+from .checks import check_positive_float, check_positive_int
+from .device import default_device
+from .models import detach_state
+from .sample import predict
+from .vocab import Vocab
+
+
+class DivergenceError(FloatingPointError):
+    """The loss became NaN or infinite: training cannot go on from here."""
+
+
+def grad_clipping(net: nn.Module, theta: float) -> float:
+    """Scale all gradients together so their global L2 norm is at most `theta`.
+
+    Returns the norm before clipping. Clipping the global norm keeps the gradient's direction,
+    unlike clipping each element or each tensor on its own.
+    """
+    grads = [p.grad for p in net.parameters() if p.requires_grad and p.grad is not None]
+    if not grads:
+        return 0.0
+    norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
+    norm_value = float(norm)
+    if norm_value > theta:
+        for g in grads:
+            g.mul_(theta / norm)
+    return norm_value
+
+
+def _uses_random_iter(loader) -> bool:
+    return getattr(loader, "use_random_iter", False)
+
+
+def perplexity(net: nn.Module, loader, device: torch.device | str | None = None) -> float:
+    """exp(total cross-entropy / total tokens) over one pass of `loader`, state carried over
+    sequential batches (and restarted for each random batch), without training."""
+    device = torch.device(device) if device is not None else next(net.parameters()).device
+    was_training = net.training
+    net.eval()
+    total_loss, total_tokens, state = 0.0, 0, None
+    with torch.no_grad():
+        for X, Y in loader:
+            X, Y = X.to(device), Y.to(device)
+            if state is None or _uses_random_iter(loader):
+                state = net.begin_state(X.shape[0], device)
+            logits, state = net(X, state)
+            total_loss += float(nn.functional.cross_entropy(logits, Y.T.reshape(-1), reduction="sum"))
+            total_tokens += Y.numel()
+    net.train(was_training)
+    if total_tokens == 0:
+        raise ValueError("loader gave no batches: nothing to measure perplexity on")
+    return math.exp(total_loss / total_tokens)
+
+
+@dataclass
+class EpochStats:
+    perplexity: float
+    tokens_per_s: float
+    grad_norms: list[float]
+
+
+def train_epoch(
+    net: nn.Module,
+    loader,
+    optimizer: torch.optim.Optimizer,
+    device: torch.device | str,
+    theta: float = 1.0,
+) -> EpochStats:
+    """One pass over `loader`: forward, cross-entropy, backward, clip, step.
+
+    With sequential batches the state carries over from one batch to the next but is detached,
+    so gradients flow back `num_steps` steps only; with random batches it starts from zero.
+    """
+    net.train()
+    total_loss, total_tokens, state, norms = 0.0, 0, None, []
+    start = time.perf_counter()
+    for step, (X, Y) in enumerate(loader):
+        X, Y = X.to(device), Y.to(device)
+        if state is None or _uses_random_iter(loader):
+            state = net.begin_state(X.shape[0], device)
+        else:
+            state = detach_state(state)
+        logits, state = net(X, state)
+        loss = nn.functional.cross_entropy(logits, Y.T.reshape(-1))
+        loss_value = float(loss.detach())
+        if not math.isfinite(loss_value):
+            lr = optimizer.param_groups[0]["lr"]
+            raise DivergenceError(
+                f"loss became {loss_value} at batch {step}: lower the learning rate (lr={lr}) "
+                f"or clip gradients harder (theta={theta})"
+            )
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        norms.append(grad_clipping(net, theta))
+        optimizer.step()
+        total_loss += loss_value * Y.numel()
+        total_tokens += Y.numel()
+    seconds = time.perf_counter() - start
+    if total_tokens == 0:
+        raise ValueError("loader gave no batches: nothing to train on")
+    return EpochStats(math.exp(total_loss / total_tokens), total_tokens / seconds, norms)
+
+
+@dataclass
+class History:
+    """Per-epoch perplexities and speed, and the gradient norm of every step before clipping."""
+
+    train_ppl: list[float] = field(default_factory=list)
+    val_ppl: list[float] = field(default_factory=list)
+    tokens_per_s: list[float] = field(default_factory=list)
+    grad_norms: list[float] = field(default_factory=list)
+    samples: list[tuple[int, str]] = field(default_factory=list)
+
+
+def make_optimizer(net: nn.Module, name: str, lr: float) -> torch.optim.Optimizer:
+    """The classic recipe's SGD, or Adam."""
+    if name == "sgd":
+        return torch.optim.SGD(net.parameters(), lr=lr)
+    if name == "adam":
+        return torch.optim.Adam(net.parameters(), lr=lr)
+    raise ValueError(f"optimizer must be 'sgd' or 'adam', got {name!r}")
+
+
+def train(
+    net: nn.Module,
+    train_iter,
+    vocab: Vocab,
+    lr: float,
+    num_epochs: int,
+    device: torch.device | str | None = None,
+    *,
+    val_iter=None,
+    theta: float = 1.0,
+    optimizer: str | torch.optim.Optimizer = "sgd",
+    sample_every: int = 0,
+    prefix: str = "time traveller",
+    num_preds: int = 50,
+    progress: bool = True,
+) -> History:
+    """Train `net` for `num_epochs`, with a progress bar, and return its `History`.
+
+    `optimizer` is 'sgd' (the classic recipe: lr 1, theta 1), 'adam', or an optimizer of your
+    own over `net`'s parameters. With `sample_every=k`, a greedy sample from `prefix` is printed
+    (and kept in the history) every k epochs.
+    """
+    check_positive_float("lr", lr)
+    check_positive_int("num_epochs", num_epochs)
+    check_positive_float("theta", theta)
+    device = torch.device(device) if device is not None else default_device()
+    net.to(device)
+    if isinstance(optimizer, str):
+        optimizer = make_optimizer(net, optimizer, lr)
+    history = History()
+    bar = trange(num_epochs, desc="epochs", disable=not progress)
+    for epoch in bar:
+        stats = train_epoch(net, train_iter, optimizer, device, theta)
+        history.train_ppl.append(stats.perplexity)
+        history.tokens_per_s.append(stats.tokens_per_s)
+        history.grad_norms.extend(stats.grad_norms)
+        shown = {"train ppl": f"{stats.perplexity:.2f}"}
+        if val_iter is not None:
+            history.val_ppl.append(perplexity(net, val_iter, device))
+            shown["val ppl"] = f"{history.val_ppl[-1]:.2f}"
+        bar.set_postfix(shown)
+        if sample_every and (epoch + 1) % sample_every == 0:
+            text = predict(prefix, num_preds, net, vocab, device)
+            history.samples.append((epoch + 1, text))
+            bar.write(f"epoch {epoch + 1}: {text}")
+    return history
