@@ -149,16 +149,19 @@ def train(
     prefix: str = "time traveller",
     num_preds: int = 50,
     progress: bool = True,
+    on_epoch=None,
 ) -> History:
     """Train `net` for `num_epochs`, with a progress bar, and return its `History`.
 
     `optimizer` is 'sgd' (the classic recipe: lr 1, theta 1), 'adam', or an optimizer of your
     own over `net`'s parameters. With `sample_every=k`, a greedy sample from `prefix` is printed
-    (and kept in the history) every k epochs.
+    (and kept in the history) every k epochs. `on_epoch(epoch, history)`, if given, is called
+    after each epoch (epochs count from 1), e.g. to move a widget's progress bar.
     """
     check_positive_float("lr", lr)
     check_positive_int("num_epochs", num_epochs)
-    check_positive_float("theta", theta)
+    if not theta > 0:
+        raise ValueError(f"theta must be positive (math.inf turns clipping off), got {theta!r}")
     device = torch.device(device) if device is not None else default_device()
     net.to(device)
     if isinstance(optimizer, str):
@@ -179,4 +182,6 @@ def train(
             text = predict(prefix, num_preds, net, vocab, device)
             history.samples.append((epoch + 1, text))
             bar.write(f"epoch {epoch + 1}: {text}")
+        if on_epoch is not None:
+            on_epoch(epoch + 1, history)
     return history

@@ -121,7 +121,7 @@ def test_nan_loss_stops_at_once_with_advice():
     (dict(lr=0.0, num_epochs=1), "lr must be a positive, finite number, got 0.0"),
     (dict(lr=1.0, num_epochs=0), "num_epochs must be a positive integer, got 0"),
     (dict(lr=1.0, num_epochs=-2), "num_epochs must be a positive integer, got -2"),
-    (dict(lr=1.0, num_epochs=1, theta=-1), "theta must be a positive, finite number, got -1"),
+    (dict(lr=1.0, num_epochs=1, theta=-1), "theta must be positive \\(math.inf turns clipping off\\), got -1"),
     (dict(lr=1.0, num_epochs=1, optimizer="rmsprop"), "optimizer must be 'sgd' or 'adam', got 'rmsprop'"),
 ])
 def test_train_bad_arguments(kwargs, message):

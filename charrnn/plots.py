@@ -1,0 +1,42 @@
+"""The few plots the book draws again and again, as matplotlib figures with labelled axes."""
+
+import io
+
+from matplotlib.figure import Figure
+
+from .train import History
+
+
+def plot_perplexity(history: History, title: str = "", ax=None) -> Figure:
+    """Training (and held-out, if measured) perplexity per epoch, on a log scale."""
+    if ax is None:
+        fig = Figure(figsize=(6, 3.5), layout="constrained")
+        ax = fig.subplots()
+    epochs = range(1, len(history.train_ppl) + 1)
+    ax.plot(epochs, history.train_ppl, label="training")
+    if history.val_ppl:
+        ax.plot(epochs, history.val_ppl, label="held-out")
+    ax.set(xlabel="epoch", ylabel="perplexity", yscale="log", title=title)
+    ax.legend()
+    return ax.figure
+
+
+def plot_grad_norms(norms: dict[str, list[float]], theta: float | None = None, ax=None) -> Figure:
+    """Gradient norm before clipping at every step, one line per run, on a log scale."""
+    if ax is None:
+        fig = Figure(figsize=(6, 3.5), layout="constrained")
+        ax = fig.subplots()
+    for label, values in norms.items():
+        ax.plot(range(1, len(values) + 1), values, label=label, linewidth=0.8)
+    if theta is not None:
+        ax.axhline(theta, color="black", linestyle="--", linewidth=0.8, label=f"clipping threshold θ = {theta:g}")
+    ax.set(xlabel="training step", ylabel="gradient norm (before clipping)", yscale="log")
+    ax.legend()
+    return ax.figure
+
+
+def figure_png(fig: Figure) -> bytes:
+    """The figure as PNG bytes (for widgets, which cannot show a figure object directly)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90)
+    return buffer.getvalue()
