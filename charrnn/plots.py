@@ -2,6 +2,7 @@
 
 import io
 
+import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from .train import History
@@ -10,8 +11,7 @@ from .train import History
 def plot_perplexity(history: History, title: str = "", ax=None) -> Figure:
     """Training (and held-out, if measured) perplexity per epoch, on a log scale."""
     if ax is None:
-        fig = Figure(figsize=(6, 3.5), layout="constrained")
-        ax = fig.subplots()
+        _, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
     epochs = range(1, len(history.train_ppl) + 1)
     ax.plot(epochs, history.train_ppl, label="training")
     if history.val_ppl:
@@ -24,8 +24,7 @@ def plot_perplexity(history: History, title: str = "", ax=None) -> Figure:
 def plot_grad_norms(norms: dict[str, list[float]], theta: float | None = None, ax=None) -> Figure:
     """Gradient norm before clipping at every step, one line per run, on a log scale."""
     if ax is None:
-        fig = Figure(figsize=(6, 3.5), layout="constrained")
-        ax = fig.subplots()
+        _, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
     for label, values in norms.items():
         ax.plot(range(1, len(values) + 1), values, label=label, linewidth=0.8)
     if theta is not None:
@@ -36,7 +35,9 @@ def plot_grad_norms(norms: dict[str, list[float]], theta: float | None = None, a
 
 
 def figure_png(fig: Figure) -> bytes:
-    """The figure as PNG bytes (for widgets, which cannot show a figure object directly)."""
+    """The figure as PNG bytes, for widgets, which cannot show a figure object directly. The
+    figure is closed, so that a notebook does not also show it below the cell."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90)
+    plt.close(fig)
     return buffer.getvalue()
