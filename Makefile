@@ -1,6 +1,8 @@
 # Two commands do all the set-up on a fresh machine with Python 3.11:
 #   make book   -- build the HTML book into _build/html
 #   make test   -- run the unit tests and re-execute every chapter under strict nbval
+# and, after changing charrnn or a chapter:
+#   make notebooks -- re-execute every chapter in place, storing outputs and widget state
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -18,6 +20,9 @@ $(STAMP): requirements.txt pyproject.toml
 book: $(STAMP)
 	rm -rf _build/.doctrees
 	$(VENV)/bin/jupyter-book build -W --keep-going .
+
+notebooks: $(STAMP)
+	$(PY) scripts/execute_notebooks.py
 
 test: $(STAMP)
 	$(PY) -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg

@@ -31,18 +31,21 @@ def model_config(net: nn.Module) -> dict:
             "vocab_size": net.vocab_size,
             "num_hiddens": net.num_hiddens,
             "nonlinearity": net.nonlinearity,
+            "fast": net.fast,
         }
     if isinstance(net, RNNModel):
-        return {"kind": "concise", "vocab_size": net.vocab_size, "rnn": rnn_layer_config(net.rnn)}
+        return {"kind": "concise", "vocab_size": net.vocab_size, "rnn": rnn_layer_config(net.rnn), "fast": net.fast}
     raise TypeError(f"net must be an RNNScratch or an RNNModel, got {type(net).__name__}")
 
 
 def build_model(config: dict) -> nn.Module:
     """The inverse of `model_config`: an untrained model of the same shape."""
     if config["kind"] == "scratch":
-        return RNNScratch(config["vocab_size"], config["num_hiddens"], nonlinearity=config["nonlinearity"])
+        return RNNScratch(
+            config["vocab_size"], config["num_hiddens"], nonlinearity=config["nonlinearity"], fast=config["fast"]
+        )
     if config["kind"] == "concise":
-        return RNNModel(rnn_layer_from_config(config["rnn"]), config["vocab_size"])
+        return RNNModel(rnn_layer_from_config(config["rnn"]), config["vocab_size"], fast=config["fast"])
     raise ValueError(f"unknown model kind {config['kind']!r}")
 
 

@@ -10,12 +10,18 @@ import torch.nn.functional as F
 from torch import nn
 
 from .checks import check_positive_int
+from .fast import rnn_forward
 
 State = torch.Tensor | tuple[torch.Tensor, ...]
 
 
 class RNNScratch(nn.Module):
-    """H_t = phi(X_t W_xh + H_{t-1} W_hh + b_h),  O_t = H_t W_hq + b_q,  with one-hot X_t."""
+    """H_t = phi(X_t W_xh + H_{t-1} W_hh + b_h),  O_t = H_t W_hq + b_q,  with one-hot X_t.
+
+    `fast=False` runs the loop below, exactly as chapter 4 writes it; `fast=True` computes the
+    same function through `charrnn.fast` (a row lookup, one output matmul, hand-written
+    backpropagation through time).
+    """
 
     def __init__(
         self,
@@ -24,8 +30,10 @@ class RNNScratch(nn.Module):
         sigma: float = 0.01,
         nonlinearity: str = "tanh",
         generator: torch.Generator | None = None,
+        fast: bool = False,
     ) -> None:
         super().__init__()
+        self.fast = fast
         self.vocab_size = check_positive_int("vocab_size", vocab_size)
         self.num_hiddens = check_positive_int("num_hiddens", num_hiddens)
         if nonlinearity not in ("tanh", "relu"):
@@ -46,6 +54,10 @@ class RNNScratch(nn.Module):
         return torch.zeros(batch_size, self.num_hiddens, device=device, dtype=self.W_hh.dtype)
 
     def forward(self, inputs: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.fast:
+            return rnn_forward(
+                inputs, state, self.W_xh, self.W_hh, self.b_h, self.W_hq, self.b_q, self.nonlinearity == "relu"
+            )
         phi = torch.tanh if self.nonlinearity == "tanh" else torch.relu
         X = F.one_hot(inputs.T.long(), self.vocab_size).to(self.W_xh.dtype)  # (steps, batch, vocab)
         H = state
@@ -61,9 +73,14 @@ CELLS = {"RNN": nn.RNN, "GRU": nn.GRU, "LSTM": nn.LSTM}
 
 class RNNModel(nn.Module):
     """A recurrent layer (`nn.RNN`, `nn.GRU` or `nn.LSTM`, any depth, either direction) plus a
-    linear output layer, fed one-hot inputs."""
+    linear output layer, fed one-hot inputs.
 
-    def __init__(self, rnn_layer: nn.RNNBase, vocab_size: int) -> None:
+    With `fast=True` and a one-layer, one-direction `nn.RNN`, the layer's own weights run
+    through `charrnn.fast` instead (same function; see chapter 3 for the weight layout). Other
+    layers always take the `nn` path.
+    """
+
+    def __init__(self, rnn_layer: nn.RNNBase, vocab_size: int, fast: bool = False) -> None:
         super().__init__()
         if type(rnn_layer) not in CELLS.values():
             raise TypeError(f"rnn_layer must be nn.RNN, nn.GRU or nn.LSTM, got {type(rnn_layer).__name__}")
@@ -79,6 +96,7 @@ class RNNModel(nn.Module):
         self.num_hiddens = rnn_layer.hidden_size
         self.num_directions = 2 if rnn_layer.bidirectional else 1
         self.linear = nn.Linear(self.num_hiddens * self.num_directions, vocab_size)
+        self.fast = fast and type(rnn_layer) is nn.RNN and rnn_layer.num_layers == 1 and not rnn_layer.bidirectional
 
     def begin_state(self, batch_size: int, device: torch.device | str | None = None) -> State:
         shape = (self.num_directions * self.rnn.num_layers, batch_size, self.num_hiddens)
@@ -86,6 +104,14 @@ class RNNModel(nn.Module):
         return (zeros, zeros.clone()) if isinstance(self.rnn, nn.LSTM) else zeros
 
     def forward(self, inputs: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
+        if self.fast:
+            rnn = self.rnn
+            b_h = rnn.bias_ih_l0 + rnn.bias_hh_l0 if rnn.bias else torch.zeros_like(rnn.weight_hh_l0[0])
+            logits, H = rnn_forward(
+                inputs, state[0], rnn.weight_ih_l0.T, rnn.weight_hh_l0.T, b_h,
+                self.linear.weight.T, self.linear.bias, rnn.nonlinearity == "relu",
+            )
+            return logits, H.unsqueeze(0)
         X = F.one_hot(inputs.T.long(), self.vocab_size).to(self.linear.weight.dtype)
         Y, state = self.rnn(X, state)  # Y: (steps, batch, directions * hiddens)
         return self.linear(Y.reshape(-1, Y.shape[-1])), state

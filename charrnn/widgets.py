@@ -64,7 +64,7 @@ class HiddenSizeExplorer(widgets.VBox):
         self.progress.value = 0
         self.status.value = f"training hidden size {num_hiddens} for {self.num_epochs} epochs..."
         torch.manual_seed(self.seed)
-        net = RNNModel(nn.RNN(len(self.vocab), num_hiddens), len(self.vocab))
+        net = RNNModel(nn.RNN(len(self.vocab), num_hiddens), len(self.vocab), fast=True)
         try:
             history = train(
                 net, self.train_iter, self.vocab, self.lr, self.num_epochs, self.device,

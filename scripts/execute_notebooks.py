@@ -1,0 +1,47 @@
+"""Re-execute chapters in place, storing their outputs and widget state (what the book shows).
+
+    python scripts/execute_notebooks.py                 # every chapter in _toc.yml
+    python scripts/execute_notebooks.py chapters/x.ipynb
+
+Run it after changing `charrnn` or a chapter, then commit the notebooks: strict nbval compares
+a fresh run against what is stored, and the book build renders the stored outputs.
+"""
+
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import yaml
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def chapters_in_toc() -> list[Path]:
+    """The notebooks the table of contents lists, in order."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    entries = [entry for part in toc.get("parts", [toc]) for entry in part.get("chapters", [])]
+    return [ROOT / f"{entry['file']}.ipynb" for entry in entries if (ROOT / f"{entry['file']}.ipynb").exists()]
+
+
+def execute(path: Path) -> float:
+    """Run `path` top to bottom in its own folder and write it back; returns the seconds taken."""
+    notebook = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    NotebookClient(
+        notebook,
+        timeout=1800,
+        kernel_name="python3",
+        store_widget_state=True,
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
+    nbformat.write(notebook, path)
+    return time.perf_counter() - start
+
+
+if __name__ == "__main__":
+    paths = [Path(p).resolve() for p in sys.argv[1:]] or chapters_in_toc()
+    for path in paths:
+        print(f"{path.relative_to(ROOT)}: executing...", flush=True)
+        print(f"{path.relative_to(ROOT)}: {execute(path):.0f} s", flush=True)

@@ -1,0 +1,73 @@
+"""The chapters as files: listed in the table of contents, set up for Colab, stored executed."""
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
+CHAPTERS = [ROOT / f"{entry['file']}.ipynb" for entry in TOC["chapters"]]
+
+
+def test_toc_lists_every_chapter_and_nothing_else():
+    assert all(path.exists() for path in CHAPTERS)
+    assert sorted(CHAPTERS) == sorted((ROOT / "chapters").glob("*.ipynb"))
+
+
+def test_launch_buttons_point_at_the_repository_branch():
+    assert CONFIG["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
+    assert CONFIG["repository"]["branch"] == "main"
+    assert re.fullmatch(r"https://github\.com/[\w.-]+/[\w.-]+", CONFIG["repository"]["url"])
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_first_cell_installs_charrnn_from_the_configured_repository_on_colab_only(path):
+    cell = nbformat.read(path, as_version=4).cells[0]
+    source = cell.source
+    assert cell.cell_type == "code"
+    assert "remove-cell" in cell.metadata.get("tags", []), "the setup cell is not part of the HTML page"
+    assert 'if "google.colab" in sys.modules:' in source
+    installs = [line.strip() for line in source.splitlines() if "pip install" in line]
+    assert installs == [f'%pip install -q --no-deps "charrnn @ git+{CONFIG["repository"]["url"]}"'], (
+        "one install, from _config.yml's repository, without dependencies: Colab's CUDA torch stays"
+    )
+    assert "torch.cuda.is_available()" in source and "Change runtime type" in source
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapters_are_stored_executed_in_order_without_errors_or_warnings(path):
+    notebook = nbformat.read(path, as_version=4)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    counts = [cell.execution_count for cell in code]
+    assert counts == list(range(1, len(code) + 1)), "run top to bottom by `make notebooks`"
+    for cell in code:
+        for output in cell.outputs:
+            assert output.output_type != "error", cell.source[:80]
+            if output.output_type == "stream" and output.name == "stderr":
+                assert "Warning" not in output.text, output.text
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_every_chapter_has_a_summary_and_exercises(path):
+    markdown = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
+    assert markdown.startswith("# ")
+    assert "## Summary" in markdown and "## Exercises" in markdown
+
+
+def test_widget_chapters_store_their_widget_state():
+    for name in ("rnn_scratch", "rnn_concise"):
+        notebook = nbformat.read(ROOT / "chapters" / f"{name}.ipynb", as_version=4)
+        state = notebook.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+        models = {model["model_name"] for model in state.values()}
+        assert {"SliderStyleModel", "HTMLModel"} <= models or "FloatSliderModel" in models or "SelectionSliderModel" in models
+
+
+def test_figures_referenced_by_chapters_exist():
+    for path in CHAPTERS:
+        for cell in nbformat.read(path, as_version=4).cells:
+            for target in re.findall(r"\]\((\.\./figures/[^)]+)\)", cell.source):
+                assert (path.parent / target).resolve().is_file(), target
