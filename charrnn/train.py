@@ -167,7 +167,9 @@ def train(
     if isinstance(optimizer, str):
         optimizer = make_optimizer(net, optimizer, lr)
     history = History()
-    bar = trange(num_epochs, desc="epochs", disable=not progress)
+    # Redraw at most every half second: each redraw of a notebook progress bar is a message to
+    # the front end, and thousands of them can overflow the kernel's output channel.
+    bar = trange(num_epochs, desc="epochs", disable=not progress, mininterval=0.5)
     for epoch in bar:
         stats = train_epoch(net, train_iter, optimizer, device, theta)
         history.train_ppl.append(stats.perplexity)
@@ -177,7 +179,7 @@ def train(
         if val_iter is not None:
             history.val_ppl.append(perplexity(net, val_iter, device))
             shown["val ppl"] = f"{history.val_ppl[-1]:.2f}"
-        bar.set_postfix(shown)
+        bar.set_postfix(shown, refresh=False)
         if sample_every and (epoch + 1) % sample_every == 0:
             text = predict(prefix, num_preds, net, vocab, device)
             history.samples.append((epoch + 1, text))
