@@ -78,6 +78,7 @@ def train_epoch(
     optimizer: torch.optim.Optimizer,
     device: torch.device | str,
     theta: float = 1.0,
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
 ) -> EpochStats:
     """One pass over `loader`: forward, cross-entropy, backward, clip, step.
 
@@ -106,6 +107,8 @@ def train_epoch(
         loss.backward()
         norms.append(grad_clipping(net, theta))
         optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
         total_loss += loss_value * Y.numel()
         total_tokens += Y.numel()
     seconds = time.perf_counter() - start
@@ -134,6 +137,12 @@ def make_optimizer(net: nn.Module, name: str, lr: float) -> torch.optim.Optimize
     raise ValueError(f"optimizer must be 'sgd' or 'adam', got {name!r}")
 
 
+def one_cycle(optimizer: torch.optim.Optimizer, lr: float, total_steps: int) -> torch.optim.lr_scheduler.OneCycleLR:
+    """Warm the learning rate up from lr/25 to `lr` over the first 10 % of the steps, then anneal it
+    to almost zero: the high rate explores quickly, the low rate at the end settles in."""
+    return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=total_steps, pct_start=0.1)
+
+
 def train(
     net: nn.Module,
     train_iter,
@@ -145,6 +154,7 @@ def train(
     val_iter=None,
     theta: float = 1.0,
     optimizer: str | torch.optim.Optimizer = "sgd",
+    lr_schedule: str | None = None,
     sample_every: int = 0,
     prefix: str = "time traveller",
     num_preds: int = 50,
@@ -154,7 +164,8 @@ def train(
     """Train `net` for `num_epochs`, with a progress bar, and return its `History`.
 
     `optimizer` is 'sgd' (the classic recipe: lr 1, theta 1), 'adam', or an optimizer of your
-    own over `net`'s parameters. With `sample_every=k`, a greedy sample from `prefix` is printed
+    own over `net`'s parameters. `lr_schedule='onecycle'` makes `lr` the peak of a one-cycle
+    schedule over all the steps (see `one_cycle`); None keeps it constant. With `sample_every=k`, a greedy sample from `prefix` is printed
     (and kept in the history) every k epochs. `on_epoch(epoch, history)`, if given, is called
     after each epoch (epochs count from 1), e.g. to move a widget's progress bar.
     """
@@ -166,12 +177,18 @@ def train(
     net.to(device)
     if isinstance(optimizer, str):
         optimizer = make_optimizer(net, optimizer, lr)
+    if lr_schedule not in (None, "onecycle"):
+        raise ValueError(f"lr_schedule must be None or 'onecycle', got {lr_schedule!r}")
+    scheduler = None
+    if lr_schedule == "onecycle":
+        batches = train_iter.max_batches() if hasattr(train_iter, "max_batches") else len(train_iter)
+        scheduler = one_cycle(optimizer, lr, num_epochs * batches)
     history = History()
     # Redraw at most every half second: each redraw of a notebook progress bar is a message to
     # the front end, and thousands of them can overflow the kernel's output channel.
     bar = trange(num_epochs, desc="epochs", disable=not progress, mininterval=0.5)
     for epoch in bar:
-        stats = train_epoch(net, train_iter, optimizer, device, theta)
+        stats = train_epoch(net, train_iter, optimizer, device, theta, scheduler)
         history.train_ppl.append(stats.perplexity)
         history.tokens_per_s.append(stats.tokens_per_s)
         history.grad_norms.extend(stats.grad_norms)

@@ -128,3 +128,27 @@ def test_train_bad_arguments(kwargs, message):
     loader, vocab = load_data_time_machine(4, 5, max_tokens=500)
     with pytest.raises(ValueError, match=message):
         train(RNNScratch(len(vocab), 8), loader, vocab, device="cpu", progress=False, **kwargs)
+
+
+def test_one_cycle_schedule_peaks_at_lr_and_ends_near_zero():
+    loader, vocab = load_data_time_machine(8, 10, max_tokens=2000)
+    net = RNNModel(nn.RNN(len(vocab), 16), len(vocab), fast=True)
+    optimizer = torch.optim.Adam(net.parameters(), lr=0.01)
+    lrs = []
+    train(net, loader, vocab, 0.01, 3, "cpu", optimizer=optimizer, lr_schedule="onecycle", progress=False,
+          on_epoch=lambda epoch, _: lrs.append(optimizer.param_groups[0]["lr"]))
+    assert lrs[0] > lrs[1] > lrs[2] and lrs[2] < 1e-4
+    assert max(lrs) <= 0.01
+
+
+def test_unknown_lr_schedule_raises():
+    loader, vocab = load_data_time_machine(4, 5, max_tokens=500)
+    with pytest.raises(ValueError, match="lr_schedule must be None or 'onecycle', got 'cosine'"):
+        train(RNNScratch(len(vocab), 8), loader, vocab, 1.0, 1, "cpu", lr_schedule="cosine", progress=False)
+
+
+@pytest.mark.parametrize("use_random_iter", [False, True])
+def test_max_batches_bounds_every_epoch(use_random_iter):
+    loader = SeqDataLoader(torch.arange(1000), 4, 7, use_random_iter=use_random_iter, seed=0)
+    counts = {sum(1 for _ in loader) for _ in range(20)}
+    assert max(counts) <= loader.max_batches() and min(counts) >= loader.max_batches() - 1
