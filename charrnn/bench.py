@@ -17,9 +17,9 @@ import time
 import torch
 from torch import nn
 
-from .batches import load_data, load_data_time_machine, split_corpus
+from .batches import load_data, load_data_time_machine
 from .models import RNNModel, RNNScratch
-from .ngrams import NgramModel
+from .ngrams import heldout_perplexity
 from .train import make_optimizer, perplexity, train, train_epoch
 
 GEMM_SHAPE = (32, 512, 512)
@@ -88,13 +88,8 @@ QUALITY_RECIPE = {"num_hiddens": 256, "batch_size": 32, "num_steps": 64, "lr": 1
 
 
 def best_ngram_perplexity(train_ids: list[int], heldout_ids: list[int], vocab_size: int) -> tuple[int, float]:
-    """Chapter 1's baseline: add-k n-grams for n = 1..6, k chosen on a development slice of the
-    training text; the best held-out perplexity and its n."""
-    fit_ids, dev_ids = split_corpus(train_ids, 0.1)
-    scores = {}
-    for n in range(1, 7):
-        k = min((0.01, 0.03, 0.1, 0.3, 1.0), key=lambda k: NgramModel(fit_ids, n, vocab_size, k).perplexity(dev_ids))
-        scores[n] = NgramModel(train_ids, n, vocab_size, k).perplexity(heldout_ids)
+    """The best of chapter 1's add-k n-grams, n = 1..6, on the held-out text: (n, perplexity)."""
+    scores = {n: heldout_perplexity(train_ids, heldout_ids, n, vocab_size)[1] for n in range(1, 7)}
     best = min(scores, key=scores.get)
     return best, scores[best]
 
