@@ -85,11 +85,9 @@ class SeqDataLoader:
         self.generator = torch.Generator().manual_seed(seed)
 
     def max_batches(self) -> int:
-        """Batches in an epoch that starts at offset 0; a random offset can give one fewer."""
-        usable = len(self.corpus) - 1
-        if self.use_random_iter:
-            return usable // self.num_steps // self.batch_size
-        return usable // self.batch_size // self.num_steps
+        """Batches in an epoch that starts at offset 0; a random offset can give one fewer.
+        (Random and sequential cutting give the same count: (n // a) // b == n // (a * b).)"""
+        return (len(self.corpus) - 1) // (self.batch_size * self.num_steps)
 
     def __iter__(self) -> Iterator[Batch]:
         if self.use_random_iter:

@@ -165,8 +165,8 @@ def train(
 
     `optimizer` is 'sgd' (the classic recipe: lr 1, theta 1), 'adam', or an optimizer of your
     own over `net`'s parameters. `lr_schedule='onecycle'` makes `lr` the peak of a one-cycle
-    schedule over all the steps (see `one_cycle`); None keeps it constant. With `sample_every=k`, a greedy sample from `prefix` is printed
-    (and kept in the history) every k epochs. `on_epoch(epoch, history)`, if given, is called
+    schedule over all the steps (see `one_cycle`); None keeps it constant. With `sample_every=k`,
+    a greedy sample from `prefix` is printed (and kept in the history) every k epochs. `on_epoch(epoch, history)`, if given, is called
     after each epoch (epochs count from 1), e.g. to move a widget's progress bar.
     """
     check_positive_float("lr", lr)
