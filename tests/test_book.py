@@ -1,28 +1,13 @@
 """Build the book from the stored notebooks, warnings as errors, and look at what came out."""
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
-
-
-@pytest.fixture(scope="module")
-def html(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("book")
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    result = subprocess.run(
-        [str(jupyter_book), "build", "-W", "--keep-going", "--path-output", str(out), str(ROOT)],
-        capture_output=True, text=True, timeout=300,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return out / "_build" / "html"
 
 
 def test_every_page_is_built_with_search(html):
@@ -51,3 +36,11 @@ def test_setup_cell_is_removed_and_widgets_and_figures_are_embedded(html):
     hidden = (html / "chapters" / "hidden_state.html").read_text()
     figure = re.search(r'src="([^"]*rnn-unrolled\.svg)"', hidden)
     assert figure and (html / "chapters" / figure.group(1)).resolve().is_file()
+
+
+def test_pages_load_no_script_or_style_from_the_internet(html):
+    for page in html.rglob("*.html"):
+        remote = re.findall(r'<(?:script|link)[^>]+(?:src|href)="(https?://[^"]+)"', page.read_text())
+        remote = [url for url in remote if not url.startswith(("https://github.com", "https://colab."))]
+        assert remote == [], f"{page.relative_to(html)} loads {remote}"
+    assert (html / "_static" / "vendor" / "mathjax" / "tex-mml-chtml.js").is_file()

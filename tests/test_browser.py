@@ -1,0 +1,161 @@
+"""Open every page of the built book in headless Chromium, with the internet cut off.
+
+Served on localhost, each page must load with no console errors and no request leaving the
+machine, typeset its math, render its stored widgets, load its images and point its Colab
+button at its own notebook. A screenshot of each page goes to _build/screenshots/.
+"""
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
+PAGES = [TOC["root"], *(entry["file"] for entry in TOC["chapters"])]
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or shutil.which("chromium-browser"))
+# Without the background-networking flags Chromium keeps calling Google's servers.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+    "--disable-background-networking", "--disable-component-update",
+]
+
+if CHROMIUM is None:
+    message = "no Chromium: install it (Debian: apt-get install chromium) or set CHROMIUM=/path/to/it"
+    if os.environ.get("CI"):
+        raise RuntimeError(f"the browser test must run in CI, but found {message}")
+    pytest.skip(message, allow_module_level=True)
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def server(html):
+    handler = functools.partial(QuietHandler, directory=str(html))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as httpd:
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+        httpd.shutdown()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+# The widget manager draws each stored view into a .widget-subarea next to the view's script tag.
+VIEWS = "document.querySelectorAll('script[type=\"application/vnd.jupyter.widget-view+json\"]').length"
+DRAWN_WIDGETS = "document.querySelectorAll('.widget-subarea > *').length"
+
+
+class Page:
+    """A page opened with every request off localhost refused, and every error written down."""
+
+    def __init__(self, browser, url: str) -> None:
+        self.problems: list[str] = []
+        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
+        self.page.route("**/*", self._only_localhost)
+        self.page.on("console", lambda msg: msg.type == "error" and self.problems.append(f"console: {msg.text}"))
+        self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        self.page.on("requestfailed", lambda request: self.problems.append(f"failed: {request.url}"))
+        self.page.on("response", lambda r: r.status >= 400 and self.problems.append(f"HTTP {r.status}: {r.url}"))
+        self.page.goto(url, wait_until="load")
+
+    def _only_localhost(self, route) -> None:
+        if urlparse(route.request.url).hostname in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            self.problems.append(f"left the machine: {route.request.url}")
+            route.abort()
+
+    def close(self) -> None:
+        self.page.close()
+
+
+@pytest.fixture(scope="module")
+def opened(browser, server):
+    """Every page, opened once, waited on until its math and widgets are drawn."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    pages = {}
+    for name in PAGES:
+        page = Page(browser, f"{server}/{name}.html")
+        page.page.evaluate("window.MathJax ? MathJax.startup.promise : null")
+        page.page.wait_for_function(f"{DRAWN_WIDGETS} === {VIEWS}", timeout=30_000)
+        page.page.screenshot(path=SCREENSHOTS / f"{name.replace('/', '-')}.png", full_page=True)
+        pages[name] = page
+    yield pages
+    for page in pages.values():
+        page.close()
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_loads_offline_without_errors(opened, name):
+    assert opened[name].problems == []
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_math_is_typeset(opened, name):
+    page = opened[name].page
+    math = page.locator(".math").count()
+    typeset = page.locator(".math mjx-container").count()
+    assert typeset == math, f"{math - typeset} of {math} math elements were not typeset"
+    prose = page.evaluate(
+        """() => { const a = document.querySelector('article').cloneNode(true);
+                   a.querySelectorAll('pre, code, script, mjx-container').forEach(e => e.remove());
+                   return a.innerText; }"""
+    )
+    for raw in ("$$", "\\(", "\\[", "\\begin{"):
+        assert raw not in prose, f"raw TeX {raw!r} left on the page"
+
+
+def test_chapters_with_math_have_it(opened):
+    assert opened["chapters/hidden_state"].page.locator(".math mjx-container").count() > 10
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_stored_widgets_are_rendered(opened, name):
+    page = opened[name].page
+    views, drawn = page.evaluate(VIEWS), page.evaluate(DRAWN_WIDGETS)
+    assert drawn == views, f"{views - drawn} of {views} stored widgets were not drawn"
+
+
+def test_widget_chapters_have_widgets(opened):
+    for name in ("chapters/rnn_scratch", "chapters/rnn_concise"):
+        assert opened[name].page.locator(".widget-subarea .widget-slider").count() > 0, name
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_images_are_loaded(opened, name):
+    broken = opened[name].page.evaluate(
+        "() => [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
+    )
+    assert broken == []
+
+
+@pytest.mark.parametrize("name", PAGES[1:])
+def test_colab_button_opens_this_chapter(opened, name):
+    links = opened[name].page.eval_on_selector_all(
+        'a[href^="https://colab.research.google.com/"]', "links => links.map(a => a.href)"
+    )
+    assert links and all(link.endswith(f"/blob/main/{name}.ipynb") for link in links), links
+
+
+def test_screenshots_are_saved(opened):
+    for name in PAGES:
+        shot = SCREENSHOTS / f"{name.replace('/', '-')}.png"
+        assert shot.stat().st_size > 10_000, shot
