@@ -23,6 +23,6 @@ from .models import RNNModel, RNNScratch, detach_state
 from .sample import predict, sample
 from .train import DivergenceError, History, grad_clipping, perplexity, train, train_epoch
 from .vocab import Vocab
-from . import ngrams, plots, widgets
+from . import live, ngrams, plots, widgets
 
 __version__ = "0.1.0"

@@ -7,6 +7,7 @@ button at its own notebook. A screenshot of each page goes to _build/screenshots
 
 import functools
 import http.server
+import json
 import os
 import shutil
 import threading
@@ -14,7 +15,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+import torch
 import yaml
+
+from charrnn.live import load_exported, next_char_probabilities
 
 ROOT = Path(__file__).resolve().parent.parent
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
@@ -159,3 +163,28 @@ def test_screenshots_are_saved(opened):
     for name in PAGES:
         shot = SCREENSHOTS / f"{name.replace('/', '-')}.png"
         assert shot.stat().st_size > 10_000, shot
+
+
+def test_live_sampler_matches_pytorch_and_samples(opened):
+    page = opened["chapters/rnn_scratch"]
+    panel = page.page.locator(".charrnn-live-sampler")
+    assert panel.count() == 1
+    net, vocab = load_exported(json.loads(panel.locator(".charrnn-weights").text_content()))
+    for prefix, temperature in [("time travelle", 1.0), ("the machine", 0.7)]:
+        in_page = panel.evaluate("(root, args) => root.charrnnModel.nextProbabilities(...args)", [prefix, temperature])
+        expected = next_char_probabilities(prefix, net, vocab, temperature)
+        assert torch.tensor(in_page, dtype=torch.float64).sub(expected).abs().max().item() < 1e-5
+
+    sample = panel.locator(".charrnn-sample")
+    first = sample.text_content()
+    assert first.startswith("time traveller") and len(first) == len("time traveller") + 200
+    panel.locator('input[name="prefix"]').fill("The Machine")  # upper case is read as lower case
+    panel.locator('input[name="length"]').fill("50")
+    after = sample.text_content()
+    assert after.startswith("the machine") and len(after) == len("the machine") + 50
+    panel.locator(".charrnn-resample").click()
+    assert sample.text_content() != after and sample.text_content().startswith("the machine")
+    assert panel.locator(".charrnn-next div").count() == 8
+    panel.locator('input[name="prefix"]').fill("the machine!")
+    assert "not in the vocabulary" in sample.text_content()
+    assert page.problems == []

@@ -1,0 +1,125 @@
+// The forward pass of charrnn.RNNScratch in plain JavaScript, so that a static page can sample.
+//   H_t = tanh(X_t W_xh + H_{t-1} W_hh + b_h),   O_t = H_t W_hq + b_q
+// X_t is one-hot, so X_t W_xh is just row X_t of W_xh. Weights arrive as float32 (base64);
+// the arithmetic is float64, so the probabilities match PyTorch's to about 1e-7.
+window.charrnn = window.charrnn || {};
+
+charrnn.decodeFloat32 = function (base64) {
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  return new Float32Array(bytes.buffer);
+};
+
+charrnn.CharRNN = class {
+  constructor(exported) {
+    this.tokens = exported.tokens; // index -> character; index 0 is <unk>
+    this.ids = new Map(this.tokens.map((token, id) => [token, id]));
+    this.lowerCaseOnly = this.tokens.every((token) => token === token.toLowerCase());
+    this.V = this.tokens.length;
+    this.H = exported.num_hiddens;
+    this.phi = exported.nonlinearity === "relu" ? (z) => Math.max(z, 0) : Math.tanh;
+    for (const name of ["W_xh", "W_hh", "b_h", "W_hq", "b_q"]) this[name] = charrnn.decodeFloat32(exported[name]);
+  }
+
+  // Characters of `text` the model has never seen (the sampler refuses them, as charrnn.sample does).
+  unknown(text) {
+    return [...new Set([...text].filter((c) => !this.ids.has(c)))];
+  }
+
+  // H_t from H_{t-1} and the id of character t (row-major weights: W[i * columns + j]).
+  step(H, id) {
+    const { W_xh, W_hh, b_h } = this, next = new Float64Array(this.H);
+    for (let j = 0; j < this.H; j++) {
+      let z = W_xh[id * this.H + j] + b_h[j];
+      for (let i = 0; i < this.H; i++) z += H[i] * W_hh[i * this.H + j];
+      next[j] = this.phi(z);
+    }
+    return next;
+  }
+
+  // The distribution of the next character given the state, sharpened by the temperature;
+  // <unk> gets probability 0, since the training text never contains it.
+  probabilities(H, temperature = 1) {
+    const { W_hq, b_q } = this, logits = new Float64Array(this.V);
+    for (let k = 0; k < this.V; k++) {
+      let o = b_q[k];
+      for (let j = 0; j < this.H; j++) o += H[j] * W_hq[j * this.V + k];
+      logits[k] = k === 0 ? -Infinity : o / temperature;
+    }
+    const top = Math.max(...logits), exps = logits.map((o) => Math.exp(o - top));
+    const total = exps.reduce((a, b) => a + b, 0);
+    return Array.from(exps, (e) => e / total);
+  }
+
+  // The state after reading all of `prefix`.
+  read(prefix) {
+    let H = new Float64Array(this.H);
+    for (const c of prefix) H = this.step(H, this.ids.get(c));
+    return H;
+  }
+
+  nextProbabilities(prefix, temperature = 1) {
+    return this.probabilities(this.read(prefix), temperature);
+  }
+
+  // `prefix` and `length` characters drawn one at a time; `random()` gives numbers in [0, 1).
+  sample(prefix, length, temperature, random) {
+    let H = this.read(prefix), text = prefix;
+    for (let n = 0; n < length; n++) {
+      const probs = this.probabilities(H, temperature);
+      let u = random(), id = 0;
+      while (id < this.V - 1 && (u -= probs[id]) >= 0) id++;
+      text += this.tokens[id];
+      H = this.step(H, id);
+    }
+    return text;
+  }
+};
+
+// A small seedable generator (mulberry32), so that a seed gives the same text every time.
+charrnn.seededRandom = function (seed) {
+  let a = seed >>> 0;
+  return function () {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+};
+
+// Wire the panel made by charrnn.live.LiveSampler: any input redraws the sample at once.
+charrnn.mountSampler = function (root, exported) {
+  const model = new charrnn.CharRNN(exported);
+  const field = (name) => root.querySelector(`[name="${name}"]`);
+  const [prefix, temperature, length, seed] = ["prefix", "temperature", "length", "seed"].map(field);
+  const out = root.querySelector(".charrnn-sample"), bars = root.querySelector(".charrnn-next");
+  root.charrnnModel = model;
+  function redraw() {
+    root.querySelector(".charrnn-temperature").textContent = Number(temperature.value).toFixed(2);
+    root.querySelector(".charrnn-length").textContent = length.value;
+    const text = model.lowerCaseOnly ? prefix.value.toLowerCase() : prefix.value;
+    const unknown = model.unknown(text);
+    if (!text || unknown.length) {
+      out.textContent = text ? `not in the vocabulary: ${unknown.map((c) => JSON.stringify(c)).join(" ")}` : "type a prefix";
+      out.classList.add("charrnn-error");
+      bars.replaceChildren();
+      return;
+    }
+    out.classList.remove("charrnn-error");
+    const random = charrnn.seededRandom(Number(seed.value));
+    out.textContent = model.sample(text, Number(length.value), Number(temperature.value), random);
+    const probs = model.nextProbabilities(text, Number(temperature.value));
+    const top = probs.map((p, id) => [p, id]).sort((a, b) => b[0] - a[0]).slice(0, 8);
+    bars.replaceChildren(...top.map(([p, id]) => {
+      const row = document.createElement("div");
+      const shown = model.tokens[id] === " " ? "␣" : model.tokens[id];
+      row.innerHTML = `<code>${shown}</code><span style="width:${(200 * p).toFixed(1)}px"></span>${(100 * p).toFixed(1)} %`;
+      return row;
+    }));
+  }
+  root.querySelector(".charrnn-resample").addEventListener("click", () => {
+    seed.value = Number(seed.value) + 1;
+    redraw();
+  });
+  for (const input of [prefix, temperature, length, seed]) input.addEventListener("input", redraw);
+  redraw();
+};

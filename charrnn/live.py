@@ -1,0 +1,122 @@
+"""What runs in the reader's browser with no Python behind it: a trained model's weights, exported,
+and a sampler panel whose forward pass is JavaScript (`charrnn/js/sampler.js`).
+
+A one-layer tanh or ReLU RNN exports as the five arrays of `RNNScratch`; an `RNNModel` wrapping
+such an `nn.RNN` is converted to the same layout (chapter 3 shows the two are one function).
+"""
+
+import base64
+import hashlib
+import html
+import json
+from importlib import resources
+
+import torch
+from torch import nn
+
+from .models import RNNModel, RNNScratch
+from .sample import encode_prefix
+from .vocab import Vocab
+
+PARAMETERS = ("W_xh", "W_hh", "b_h", "W_hq", "b_q")
+
+
+def _scratch_parameters(net: nn.Module) -> tuple[dict[str, torch.Tensor], str]:
+    if isinstance(net, RNNScratch):
+        return {name: getattr(net, name) for name in PARAMETERS}, net.nonlinearity
+    if isinstance(net, RNNModel) and type(net.rnn) is nn.RNN and net.rnn.num_layers == 1 and net.num_directions == 1:
+        rnn = net.rnn
+        b_h = rnn.bias_ih_l0 + rnn.bias_hh_l0 if rnn.bias else torch.zeros(rnn.hidden_size)
+        weights = {"W_xh": rnn.weight_ih_l0.T, "W_hh": rnn.weight_hh_l0.T, "b_h": b_h,
+                   "W_hq": net.linear.weight.T, "b_q": net.linear.bias}
+        return weights, rnn.nonlinearity
+    raise TypeError(
+        "only a one-layer, one-direction vanilla RNN can be exported (RNNScratch, or RNNModel "
+        f"wrapping such an nn.RNN), got {type(net).__name__}"
+    )
+
+
+def export_weights(net: nn.Module, vocab: Vocab) -> dict:
+    """The model as JSON-ready data: the vocabulary, the sizes and each weight as base64 float32,
+    row-major, in `RNNScratch`'s layout."""
+    weights, nonlinearity = _scratch_parameters(net)
+    exported = {"tokens": vocab.idx_to_token, "num_hiddens": weights["W_hh"].shape[0], "nonlinearity": nonlinearity}
+    for name, tensor in weights.items():
+        array = tensor.detach().to("cpu", torch.float32).contiguous().numpy()
+        exported[name] = base64.b64encode(array.astype("<f4").tobytes()).decode("ascii")
+    return exported
+
+
+def load_exported(exported: dict) -> tuple[RNNScratch, Vocab]:
+    """The `RNNScratch` and vocabulary that `export_weights` wrote out, bit for bit."""
+    tokens = exported["tokens"]
+    if tokens[:1] != ["<unk>"]:
+        raise ValueError(f"exported tokens must start with '<unk>', got {tokens[:3]!r}")
+    vocab = Vocab(reserved_tokens=tokens[1:])  # same indices, no counting
+    net = RNNScratch(len(tokens), exported["num_hiddens"], nonlinearity=exported["nonlinearity"])
+    with torch.no_grad():
+        for name in PARAMETERS:
+            parameter = getattr(net, name)
+            data = torch.frombuffer(bytearray(base64.b64decode(exported[name])), dtype=torch.float32)
+            parameter.copy_(data.reshape(parameter.shape))
+    return net, vocab
+
+
+def next_char_probabilities(prefix: str, net: nn.Module, vocab: Vocab, temperature: float = 1.0) -> torch.Tensor:
+    """p(next character | prefix) as `sample` draws it (float64, `<unk>` at zero), on the CPU."""
+    ids = encode_prefix(prefix, vocab)
+    device = next(net.parameters()).device
+    with torch.no_grad():
+        logits, _ = net(torch.tensor([ids], device=device), net.begin_state(1, device))
+    logits = logits[-1].double().cpu() / temperature
+    logits[vocab.unk] = float("-inf")
+    return torch.softmax(logits, dim=0)
+
+
+SAMPLER_JS = resources.files("charrnn").joinpath("js/sampler.js").read_text(encoding="utf-8")
+
+_PANEL = """<div class="charrnn-live-sampler" id="{id}">
+<style>
+#{id} {{ border: 1px solid #ccc; border-radius: 6px; padding: 0.8em; font-size: 0.95em; }}
+#{id} label {{ display: inline-block; margin: 0 1.2em 0.4em 0; }}
+#{id} input[name=prefix] {{ width: 16em; font-family: monospace; }}
+#{id} .charrnn-sample {{ white-space: pre-wrap; background: #f6f6f6; color: #222; padding: 0.5em; min-height: 3em; }}
+#{id} .charrnn-error {{ color: #b00; }}
+#{id} .charrnn-next span {{ display: inline-block; height: 0.8em; background: #4a7bd0; margin: 0 0.4em; }}
+#{id} .charrnn-next code {{ display: inline-block; width: 1.2em; }}
+</style>
+<label>prefix <input name="prefix" type="text" value="{prefix}"></label>
+<label>temperature <input name="temperature" type="range" min="0.1" max="2" step="0.05" value="{temperature}">
+<span class="charrnn-temperature"></span></label>
+<label>characters <input name="length" type="range" min="10" max="500" step="10" value="{length}">
+<span class="charrnn-length"></span></label>
+<label>seed <input name="seed" type="number" min="0" value="0" style="width: 5em"></label>
+<button type="button" class="charrnn-resample">new sample</button>
+<pre class="charrnn-sample"></pre>
+<div>most likely next characters after the prefix:</div>
+<div class="charrnn-next"></div>
+<script type="application/json" class="charrnn-weights">{weights}</script>
+<script>
+{script}
+charrnn.mountSampler(document.getElementById("{id}"),
+  JSON.parse(document.querySelector("#{id} .charrnn-weights").textContent));
+</script>
+</div>"""
+
+
+class LiveSampler:
+    """A sampler panel that runs in the browser: prefix box, temperature and length sliders, a seed,
+    the sample, and the next-character distribution. Display it in a notebook; the built book
+    keeps it working with no kernel (and with no internet)."""
+
+    def __init__(self, net: nn.Module, vocab: Vocab, prefix: str = "time traveller",
+                 temperature: float = 0.8, length: int = 200) -> None:
+        encode_prefix(prefix, vocab)  # an unusable default prefix is an error here, not in the page
+        self.weights = export_weights(net, vocab)
+        self.prefix, self.temperature, self.length = prefix, temperature, length
+
+    def _repr_html_(self) -> str:
+        weights = json.dumps(self.weights, separators=(",", ":")).replace("</", "<\\/")
+        panel_id = "charrnn-sampler-" + hashlib.sha1(weights.encode()).hexdigest()[:10]
+        return _PANEL.format(id=panel_id, prefix=html.escape(self.prefix, quote=True), temperature=self.temperature,
+                             length=self.length, weights=weights, script=SAMPLER_JS)

@@ -1,0 +1,102 @@
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+import torch
+from torch import nn
+
+import charrnn
+from charrnn import live
+
+NODE = shutil.which("node")
+
+
+@pytest.fixture(scope="module")
+def data():
+    return charrnn.load_data(batch_size=4, num_steps=8, max_tokens=3000)
+
+
+def scratch(vocab, hidden=16, seed=1):
+    torch.manual_seed(seed)
+    return charrnn.RNNScratch(len(vocab), hidden, sigma=0.5)  # large weights: peaked, varied distributions
+
+
+def test_export_then_load_gives_the_same_weights_and_vocab(data):
+    net = scratch(data.vocab)
+    loaded, vocab = live.load_exported(json.loads(json.dumps(live.export_weights(net, data.vocab))))
+    for name in live.PARAMETERS:
+        assert torch.equal(getattr(loaded, name), getattr(net, name)), name
+    assert vocab.idx_to_token == data.vocab.idx_to_token
+    assert vocab["t"] == data.vocab["t"]
+
+
+def test_an_nn_rnn_model_exports_as_the_same_function(data):
+    V = len(data.vocab)
+    torch.manual_seed(0)
+    net = charrnn.RNNModel(nn.RNN(V, 12, nonlinearity="relu"), V)
+    loaded, vocab = live.load_exported(live.export_weights(net, data.vocab))
+    assert loaded.nonlinearity == "relu"
+    torch.testing.assert_close(live.next_char_probabilities("the time", loaded, vocab),
+                               live.next_char_probabilities("the time", net, data.vocab), rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("layer", [nn.GRU(28, 8), nn.RNN(28, 8, num_layers=2), nn.RNN(28, 8, bidirectional=True)])
+def test_only_a_one_layer_vanilla_rnn_exports(data, layer):
+    with pytest.raises(TypeError, match="one-layer, one-direction vanilla RNN"):
+        live.export_weights(charrnn.RNNModel(layer, 28), data.vocab)
+
+
+def test_next_char_probabilities_are_what_sample_draws_from(data):
+    net = scratch(data.vocab)
+    probs = live.next_char_probabilities("the tim", net, data.vocab, temperature=0.5)
+    assert probs.dtype == torch.float64 and probs[data.vocab.unk] == 0
+    assert probs.sum().item() == pytest.approx(1.0, abs=1e-12)
+    draws = [charrnn.sample("the tim", 1, net, data.vocab, temperature=0.5,
+                            generator=torch.Generator().manual_seed(seed))[-1] for seed in range(400)]
+    most_likely = data.vocab.to_tokens(int(probs.argmax()))
+    assert draws.count(most_likely) / 400 == pytest.approx(probs.max().item(), abs=0.08)
+
+
+def test_next_char_probabilities_refuse_unknown_characters(data):
+    with pytest.raises(ValueError, match="not in the vocabulary"):
+        live.next_char_probabilities("the Tim", scratch(data.vocab), data.vocab)
+
+
+def test_sampler_panel_embeds_script_and_weights(data):
+    net = scratch(data.vocab)
+    page = live.LiveSampler(net, data.vocab, prefix="the time")._repr_html_()
+    assert live.SAMPLER_JS in page and "charrnn.mountSampler" in page
+    weights = page.split('class="charrnn-weights">', 1)[1].split("</script>", 1)[0]
+    assert json.loads(weights) == live.export_weights(net, data.vocab)
+    assert page == live.LiveSampler(net, data.vocab, prefix="the time")._repr_html_()  # stable, for nbval
+
+
+def test_sampler_refuses_a_prefix_it_cannot_read(data):
+    with pytest.raises(ValueError, match="not in the vocabulary"):
+        live.LiveSampler(scratch(data.vocab), data.vocab, prefix="Time!")
+
+
+@pytest.mark.skipif(NODE is None and not os.environ.get("CI"), reason="no Node.js")
+def test_javascript_forward_pass_matches_pytorch(data, tmp_path):
+    net = scratch(data.vocab)
+    (tmp_path / "weights.json").write_text(json.dumps(live.export_weights(net, data.vocab)))
+    script = f"""
+        globalThis.window = globalThis;
+        eval(require("fs").readFileSync({json.dumps(str(live.resources.files("charrnn") / "js" / "sampler.js"))}, "utf8"));
+        const model = new charrnn.CharRNN(JSON.parse(require("fs").readFileSync({json.dumps(str(tmp_path / "weights.json"))}, "utf8")));
+        console.log(JSON.stringify({{
+            probs: model.nextProbabilities("the time trav", 0.7),
+            sample: model.sample("the time", 60, 0.8, charrnn.seededRandom(3)),
+            again: model.sample("the time", 60, 0.8, charrnn.seededRandom(3)),
+            unknown: model.unknown("The time!"),
+        }}));
+    """
+    result = json.loads(subprocess.run([NODE, "-e", script], capture_output=True, text=True, check=True).stdout)
+    expected = live.next_char_probabilities("the time trav", net, data.vocab, temperature=0.7)
+    assert torch.tensor(result["probs"], dtype=torch.float64).sub(expected).abs().max() < 1e-5
+    assert result["sample"] == result["again"] and result["sample"].startswith("the time")
+    assert len(result["sample"]) == 68 and "<unk>" not in result["sample"]
+    assert set(result["sample"]) <= set(data.vocab.idx_to_token)
+    assert sorted(result["unknown"]) == ["!", "T"]
