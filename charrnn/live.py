@@ -1,5 +1,6 @@
-"""What runs in the reader's browser with no Python behind it: a trained model's weights, exported,
-and a sampler panel whose forward pass is JavaScript (`charrnn/js/sampler.js`).
+"""What runs in the reader's browser with no Python behind it: a sampler panel whose forward pass
+is JavaScript over a trained model's exported weights (`charrnn/js/sampler.js`), and a heatmap
+of hidden units over a passage with a slider to pick the unit (`charrnn/js/units.js`).
 
 A one-layer tanh or ReLU RNN exports as the five arrays of `RNNScratch`; an `RNNModel` wrapping
 such an `nn.RNN` is converted to the same layout (chapter 3 shows the two are one function).
@@ -120,3 +121,60 @@ class LiveSampler:
         panel_id = "charrnn-sampler-" + hashlib.sha1(weights.encode()).hexdigest()[:10]
         return _PANEL.format(id=panel_id, prefix=html.escape(self.prefix, quote=True), temperature=self.temperature,
                              length=self.length, weights=weights, script=SAMPLER_JS)
+
+
+UNITS_JS = resources.files("charrnn").joinpath("js/units.js").read_text(encoding="utf-8")
+
+_HEATMAP = """<div class="charrnn-unit-heatmap" id="{id}">
+<style>
+#{id} {{ border: 1px solid #ccc; border-radius: 6px; padding: 0.8em; font-size: 0.95em; }}
+#{id} .charrnn-passage {{ white-space: pre-wrap; font-family: monospace; line-height: 1.5; color: #000; }}
+#{id} button {{ margin: 0 0.4em 0.4em 0; }}
+</style>
+<div>{buttons}</div>
+<label>unit <input name="unit" type="range" min="0" max="{max_unit}" step="1" value="{unit}"></label>
+<span class="charrnn-unit"></span>
+<div class="charrnn-passage"></div>
+<script type="application/json" class="charrnn-activations">{data}</script>
+<script>
+{script}
+charrnn.mountUnitHeatmap(document.getElementById("{id}"),
+  JSON.parse(document.querySelector("#{id} .charrnn-activations").textContent));
+</script>
+</div>"""
+
+
+class UnitHeatmap:
+    """A passage coloured by one hidden unit's activation, a slider over all units, and a button for
+    each unit the search found (`charrnn.units.find_units`). Runs in the page, with no kernel.
+
+    `states` is (len(text), units), as `charrnn.units.hidden_states` returns; values are shown
+    clipped to [-1, 1] (tanh units) at 8-bit resolution.
+    """
+
+    def __init__(self, text: str, states: torch.Tensor, matches=()) -> None:
+        if states.ndim != 2 or states.shape[0] != len(text):
+            raise ValueError(f"states must be (len(text)={len(text)}, units), got shape {tuple(states.shape)}")
+        self.text, self.matches = text, list(matches)
+        self.num_units = states.shape[1]
+        self.activations = (states.clamp(-1, 1) * 127).round().to(torch.int8)
+        for match in self.matches:
+            if not 0 <= match.unit < self.num_units:
+                raise ValueError(f"match {match} names a unit outside 0..{self.num_units - 1}")
+
+    def _repr_html_(self) -> str:
+        data = {
+            "text": self.text,
+            "num_units": self.num_units,
+            "activations": base64.b64encode(self.activations.contiguous().numpy().tobytes()).decode("ascii"),
+            "matches": [{"feature": m.feature, "unit": m.unit, "r": m.r} for m in self.matches],
+        }
+        data = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+        panel_id = "charrnn-units-" + hashlib.sha1(data.encode()).hexdigest()[:10]
+        buttons = "".join(
+            f'<button type="button" data-unit="{m.unit}">{html.escape(m.feature)}: unit {m.unit}</button>'
+            for m in self.matches
+        )
+        unit = self.matches[0].unit if self.matches else 0
+        return _HEATMAP.format(id=panel_id, buttons=buttons, max_unit=self.num_units - 1, unit=unit,
+                               data=data, script=UNITS_JS)

@@ -34,6 +34,20 @@ def plot_grad_norms(norms: dict[str, list[float]], theta: float | None = None, a
     return ax.figure
 
 
+def plot_units(text: str, rows: dict[str, list[float]], ax=None) -> Figure:
+    """A heatmap of a few hidden units (rows, labelled by the dict's keys) over the characters of a
+    short `text` (columns, labelled by the characters; ␣ is a space, ⏎ a newline)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(6, 0.16 * len(text)), 0.5 + 0.45 * len(rows)), layout="constrained")
+    image = ax.imshow(list(rows.values()), cmap="bwr", vmin=-1, vmax=1, aspect="auto", interpolation="nearest")
+    ax.set_yticks(range(len(rows)), list(rows))
+    shown = [{" ": "␣", "\n": "⏎"}.get(char, char) for char in text]
+    ax.set_xticks(range(len(text)), shown, fontsize=8, fontfamily="monospace")
+    ax.tick_params(axis="x", length=0)
+    ax.figure.colorbar(image, ax=ax, label="activation", pad=0.01, fraction=0.02)
+    return ax.figure
+
+
 def figure_png(fig: Figure) -> bytes:
     """The figure as PNG bytes, for widgets, which cannot show a figure object directly. The
     figure is closed, so that a notebook does not also show it below the cell."""

@@ -188,3 +188,27 @@ def test_live_sampler_matches_pytorch_and_samples(opened):
     panel.locator('input[name="prefix"]').fill("the machine!")
     assert "not in the vocabulary" in sample.text_content()
     assert page.problems == []
+
+
+def test_unit_heatmap_follows_the_slider_and_the_found_units(opened):
+    page = opened["chapters/hidden_units"]
+    panel = page.page.locator(".charrnn-unit-heatmap")
+    assert panel.count() == 1
+    data = json.loads(panel.locator(".charrnn-activations").text_content())
+    cells = panel.locator(".charrnn-passage span")
+    assert cells.count() == len(data["text"])
+
+    def backgrounds():
+        return cells.evaluate_all("spans => spans.map(s => s.style.background)")
+
+    first = backgrounds()
+    slider = panel.locator('input[name="unit"]')
+    other = (int(slider.input_value()) + 1) % data["num_units"]
+    slider.fill(str(other))
+    assert panel.locator(".charrnn-unit").text_content().startswith(f"unit {other}")
+    assert backgrounds() != first
+    for match in data["matches"]:
+        panel.locator(f'button[data-unit="{match["unit"]}"]').first.click()
+        assert slider.input_value() == str(match["unit"])
+        assert match["feature"] in panel.locator(".charrnn-unit").text_content()
+    assert page.problems == []

@@ -1,0 +1,131 @@
+"""Inside the hidden state: run a model over a text, keep every hidden unit's value after every
+character, and search for units that track something a reader can name.
+
+The search is correlation: for each readable feature of the text (is this a space? how far into
+the word, or the line, are we? are we inside a quotation?), the unit whose activation has the
+largest |Pearson r| with it. A unit can correlate with a feature without "meaning" it; chapter 7
+compares with the same search over an untrained network.
+"""
+
+from typing import NamedTuple
+
+import torch
+from torch import nn
+
+from .sample import encode_prefix
+from .vocab import Vocab
+
+VOWELS = set("aeiouAEIOU")
+QUOTES = set("'\"")
+
+
+def hidden_states(net: nn.Module, text: str, vocab: Vocab) -> torch.Tensor:
+    """(len(text), hidden) float32 on the CPU: row t is the (last layer's) state after reading text[t]."""
+    ids = encode_prefix(text, vocab)
+    device = next(net.parameters()).device
+    was_training = net.training
+    net.eval()
+    rows = []
+    with torch.no_grad():
+        state = net.begin_state(1, device)
+        for token in ids:
+            _, state = net(torch.tensor([[token]], device=device), state)
+            H = state[0] if isinstance(state, tuple) else state  # LSTM: (H, C)
+            rows.append(H.reshape(-1, H.shape[-1])[-1])
+    net.train(was_training)
+    return torch.stack(rows).float().cpu()
+
+
+def position_in_word(text: str) -> torch.Tensor:
+    """1, 2, 3, ... along each run of letters; 0 elsewhere."""
+    values, count = [], 0
+    for char in text:
+        count = count + 1 if char.isalpha() else 0
+        values.append(count)
+    return torch.tensor(values, dtype=torch.float32)
+
+
+def position_in_line(text: str) -> torch.Tensor:
+    """Characters since the last newline (0 at the newline itself)."""
+    values, count = [], 0
+    for char in text:
+        count = 0 if char == "\n" else count + 1
+        values.append(count)
+    return torch.tensor(values, dtype=torch.float32)
+
+
+def inside_quotes(text: str) -> torch.Tensor:
+    """1 from an opening quotation mark through its closing one, else 0.
+
+    A quote opens after a space, a newline, a dash or the start; it closes when followed by
+    anything but a letter. So the apostrophes of "don't" and "men's" neither open nor close.
+    """
+    values, inside = [], False
+    for i, char in enumerate(text):
+        before = text[i - 1] if i else " "
+        after = text[i + 1] if i + 1 < len(text) else " "
+        if char in QUOTES and not inside and (before.isspace() or before in "-(_"):
+            inside = True
+            values.append(1)
+            continue
+        values.append(int(inside))
+        if char in QUOTES and inside and not after.isalpha():
+            inside = False
+    return torch.tensor(values, dtype=torch.float32)
+
+
+def text_features(text: str) -> dict[str, torch.Tensor]:
+    """Readable features of each character of `text`, each a float tensor of len(text)."""
+    return {
+        "space": torch.tensor([char == " " for char in text], dtype=torch.float32),
+        "vowel": torch.tensor([char in VOWELS for char in text], dtype=torch.float32),
+        "position in word": position_in_word(text),
+        "position in line": position_in_line(text),
+        "inside quotes": inside_quotes(text),
+    }
+
+
+def correlations(states: torch.Tensor, feature: torch.Tensor) -> torch.Tensor:
+    """Pearson r of each unit (column of `states`) with `feature`; 0 where either is constant."""
+    X = states.double() - states.double().mean(0)
+    y = feature.double() - feature.double().mean()
+    denominator = X.norm(dim=0) * y.norm()
+    r = (X.T @ y) / denominator
+    return torch.where(denominator > 0, r, torch.zeros_like(r))
+
+
+class UnitMatch(NamedTuple):
+    feature: str
+    unit: int
+    r: float
+
+
+def find_units(states: torch.Tensor, features: dict[str, torch.Tensor]) -> list[UnitMatch]:
+    """For each feature, the unit with the largest |r|, and that r (its sign says which way)."""
+    if states.ndim != 2:
+        raise ValueError(f"states must be (characters, units), got shape {tuple(states.shape)}")
+    matches = []
+    for name, feature in features.items():
+        if feature.shape != states.shape[:1]:
+            raise ValueError(f"feature {name!r} has {feature.numel()} values for {states.shape[0]} characters")
+        r = correlations(states, feature)
+        unit = int(r.abs().argmax())
+        matches.append(UnitMatch(name, unit, float(r[unit])))
+    return matches
+
+
+def linear_probe_r2(states: torch.Tensor, feature: torch.Tensor, train_fraction: float = 0.5) -> float:
+    """How well all units together hold `feature`, linearly: a least-squares fit (with a bias)
+    on the first `train_fraction` of the characters, scored as R^2 on the rest. Near 1: the
+    state holds the feature; near 0 or below: no better than always guessing the mean."""
+    if not 0 < train_fraction < 1:
+        raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction!r}")
+    if feature.shape != states.shape[:1]:
+        raise ValueError(f"feature has {feature.numel()} values for {states.shape[0]} characters")
+    X = torch.cat([states.double(), torch.ones(len(states), 1, dtype=torch.float64)], dim=1)
+    y = feature.double()
+    cut = int(len(y) * train_fraction)
+    weights = torch.linalg.lstsq(X[:cut], y[:cut, None]).solution
+    residual = y[cut:] - (X[cut:] @ weights).squeeze(1)
+    spread = y[cut:] - y[cut:].mean()
+    return float(1 - residual.square().sum() / spread.square().sum())

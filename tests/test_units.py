@@ -1,0 +1,100 @@
+import base64
+import json
+
+import pytest
+import torch
+from torch import nn
+
+import charrnn
+from charrnn import units
+from charrnn.live import UnitHeatmap
+
+
+@pytest.fixture(scope="module")
+def data():
+    return charrnn.load_data("Hello 'there', she said.\nIt's a fine day.\n" * 20, batch_size=2, num_steps=8, clean=False)
+
+
+def test_features_of_a_known_text():
+    text = "I said 'don't go,' and\nwent"
+    f = units.text_features(text)
+    assert f["space"].tolist() == [float(c == " ") for c in text]
+    assert f["vowel"][:3].tolist() == [1, 0, 0] and f["vowel"][text.index("a")] == 1
+    assert f["position in word"][2:7].tolist() == [1, 2, 3, 4, 0]
+    assert f["position in line"][text.index("\n")] == 0 and f["position in line"][-1] == 4
+    quoted = "".join(c for c, q in zip(text, f["inside quotes"]) if q)
+    assert quoted == "'don't go,'"  # the apostrophe of don't neither opens nor closes
+
+
+def test_a_quote_left_open_runs_on_into_the_next_paragraph():
+    text = "'So I went.\n\n'And then"
+    assert units.inside_quotes(text).tolist() == [1.0] * len(text)
+
+
+def test_hidden_states_are_the_states_after_each_character(data):
+    torch.manual_seed(0)
+    net = charrnn.RNNScratch(len(data.vocab), 6)
+    text = "Hello there"
+    states = units.hidden_states(net, text, data.vocab)
+    assert states.shape == (len(text), 6) and states.dtype == torch.float32
+    _, last = net(torch.tensor([data.vocab[list(text)]]), net.begin_state(1))
+    torch.testing.assert_close(states[-1], last[0])
+
+
+@pytest.mark.parametrize("cell", [nn.RNN, nn.GRU, nn.LSTM])
+def test_hidden_states_of_the_last_layer_of_any_cell(data, cell):
+    net = charrnn.RNNModel(cell(len(data.vocab), 5, num_layers=2), len(data.vocab))
+    assert units.hidden_states(net, "Hello", data.vocab).shape == (5, 5)
+
+
+def test_hidden_states_refuse_unknown_characters(data):
+    with pytest.raises(ValueError, match="not in the vocabulary"):
+        units.hidden_states(charrnn.RNNScratch(len(data.vocab), 4), "Hello?", data.vocab)
+
+
+def test_correlations_find_the_unit_that_copies_a_feature():
+    torch.manual_seed(0)
+    feature = torch.rand(500)
+    states = torch.randn(500, 8) * 0.1
+    states[:, 5] = -2 * feature + 0.01 * torch.randn(500)
+    states[:, 2] = 0.3  # constant: r is 0, not nan
+    r = units.correlations(states, feature)
+    assert r[2] == 0 and r[5] < -0.99 and r.abs().max() == r[5].abs()
+    assert units.find_units(states, {"f": feature}) == [units.UnitMatch("f", 5, pytest.approx(float(r[5])))]
+
+
+def test_find_units_checks_shapes():
+    with pytest.raises(ValueError, match="3 values for 4 characters"):
+        units.find_units(torch.zeros(4, 2), {"f": torch.zeros(3)})
+    with pytest.raises(ValueError, match="characters, units"):
+        units.find_units(torch.zeros(4), {"f": torch.zeros(4)})
+
+
+def test_unit_heatmap_embeds_int8_activations_and_found_units():
+    states = torch.tensor([[0.5, -1.2], [0.0, 1.0], [-0.25, 0.9]])
+    panel = UnitHeatmap("ab\n", states, [units.UnitMatch("space", 1, 0.42)])._repr_html_()
+    data = json.loads(panel.split('class="charrnn-activations">', 1)[1].split("</script>", 1)[0])
+    assert data["text"] == "ab\n" and data["num_units"] == 2
+    assert data["matches"] == [{"feature": "space", "unit": 1, "r": 0.42}]
+    assert list(base64.b64decode(data["activations"])) == [64, 129, 0, 127, 224, 114]  # int8 as bytes
+    assert 'data-unit="1"' in panel and "charrnn.mountUnitHeatmap" in panel
+
+
+def test_unit_heatmap_checks_its_input():
+    with pytest.raises(ValueError, match="len\\(text\\)=2"):
+        UnitHeatmap("ab", torch.zeros(3, 4))
+    with pytest.raises(ValueError, match="outside 0..3"):
+        UnitHeatmap("ab", torch.zeros(2, 4), [units.UnitMatch("space", 4, 0.1)])
+
+
+def test_linear_probe_finds_a_feature_spread_over_units_and_not_noise():
+    torch.manual_seed(0)
+    feature = torch.rand(400)
+    mixing = torch.randn(2, 6)
+    spread = torch.stack([feature, torch.rand(400)], dim=1) @ mixing  # no single unit is the feature
+    assert units.linear_probe_r2(spread, feature) == pytest.approx(1.0, abs=1e-9)
+    assert units.linear_probe_r2(torch.randn(400, 6), feature) < 0.1
+    with pytest.raises(ValueError, match="train_fraction"):
+        units.linear_probe_r2(spread, feature, train_fraction=1.0)
+    with pytest.raises(ValueError, match="3 values for 400"):
+        units.linear_probe_r2(spread, torch.zeros(3))
