@@ -75,18 +75,37 @@ def next_char_probabilities(prefix: str, net: nn.Module, vocab: Vocab, temperatu
 
 
 SAMPLER_JS = resources.files("charrnn").joinpath("js/sampler.js").read_text(encoding="utf-8")
+UNITS_JS = resources.files("charrnn").joinpath("js/units.js").read_text(encoding="utf-8")
 
-_PANEL = """<div class="charrnn-live-sampler" id="{id}">
+
+def _panel_html(css_class: str, style: str, controls: str, data: dict, script: str, mount: str) -> str:
+    """A self-contained panel: its markup, its data as JSON and the script that brings it to life.
+    The id comes from the data, so the same panel gives the same HTML (stable stored outputs)."""
+    payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    panel_id = f"{css_class}-{hashlib.sha1(payload.encode()).hexdigest()[:10]}"
+    style = style.replace("#PANEL", f"#{panel_id}")
+    return f"""<div class="{css_class}" id="{panel_id}">
 <style>
-#{id} {{ border: 1px solid #ccc; border-radius: 6px; padding: 0.8em; font-size: 0.95em; }}
-#{id} label {{ display: inline-block; margin: 0 1.2em 0.4em 0; }}
-#{id} input[name=prefix] {{ width: 16em; font-family: monospace; }}
-#{id} .charrnn-sample {{ white-space: pre-wrap; background: #f6f6f6; color: #222; padding: 0.5em; min-height: 3em; }}
-#{id} .charrnn-error {{ color: #b00; }}
-#{id} .charrnn-next span {{ display: inline-block; height: 0.8em; background: #4a7bd0; margin: 0 0.4em; }}
-#{id} .charrnn-next code {{ display: inline-block; width: 1.2em; }}
-</style>
-<label>prefix <input name="prefix" type="text" value="{prefix}"></label>
+#{panel_id} {{ border: 1px solid #ccc; border-radius: 6px; padding: 0.8em; font-size: 0.95em; }}
+{style}</style>
+{controls}
+<script type="application/json" class="charrnn-data">{payload}</script>
+<script>
+{script}
+{mount}(document.getElementById("{panel_id}"),
+  JSON.parse(document.querySelector("#{panel_id} .charrnn-data").textContent));
+</script>
+</div>"""
+
+
+SAMPLER_STYLE = """#PANEL label { display: inline-block; margin: 0 1.2em 0.4em 0; }
+#PANEL input[name=prefix] { width: 16em; font-family: monospace; }
+#PANEL .charrnn-sample { white-space: pre-wrap; background: #f6f6f6; color: #222; padding: 0.5em; min-height: 3em; }
+#PANEL .charrnn-error { color: #b00; }
+#PANEL .charrnn-next span { display: inline-block; height: 0.8em; background: #4a7bd0; margin: 0 0.4em; }
+#PANEL .charrnn-next code { display: inline-block; width: 1.2em; }
+"""
+SAMPLER_CONTROLS = """<label>prefix <input name="prefix" type="text" value="{prefix}"></label>
 <label>temperature <input name="temperature" type="range" min="0.1" max="2" step="0.05" value="{temperature}">
 <span class="charrnn-temperature"></span></label>
 <label>characters <input name="length" type="range" min="10" max="500" step="10" value="{length}">
@@ -95,14 +114,7 @@ _PANEL = """<div class="charrnn-live-sampler" id="{id}">
 <button type="button" class="charrnn-resample">new sample</button>
 <pre class="charrnn-sample"></pre>
 <div>most likely next characters after the prefix:</div>
-<div class="charrnn-next"></div>
-<script type="application/json" class="charrnn-weights">{weights}</script>
-<script>
-{script}
-charrnn.mountSampler(document.getElementById("{id}"),
-  JSON.parse(document.querySelector("#{id} .charrnn-weights").textContent));
-</script>
-</div>"""
+<div class="charrnn-next"></div>"""
 
 
 class LiveSampler:
@@ -117,31 +129,19 @@ class LiveSampler:
         self.prefix, self.temperature, self.length = prefix, temperature, length
 
     def _repr_html_(self) -> str:
-        weights = json.dumps(self.weights, separators=(",", ":")).replace("</", "<\\/")
-        panel_id = "charrnn-sampler-" + hashlib.sha1(weights.encode()).hexdigest()[:10]
-        return _PANEL.format(id=panel_id, prefix=html.escape(self.prefix, quote=True), temperature=self.temperature,
-                             length=self.length, weights=weights, script=SAMPLER_JS)
+        controls = SAMPLER_CONTROLS.format(prefix=html.escape(self.prefix, quote=True),
+                                           temperature=self.temperature, length=self.length)
+        return _panel_html("charrnn-live-sampler", SAMPLER_STYLE, controls, self.weights, SAMPLER_JS,
+                           "charrnn.mountSampler")
 
 
-UNITS_JS = resources.files("charrnn").joinpath("js/units.js").read_text(encoding="utf-8")
-
-_HEATMAP = """<div class="charrnn-unit-heatmap" id="{id}">
-<style>
-#{id} {{ border: 1px solid #ccc; border-radius: 6px; padding: 0.8em; font-size: 0.95em; }}
-#{id} .charrnn-passage {{ white-space: pre-wrap; font-family: monospace; line-height: 1.5; color: #000; }}
-#{id} button {{ margin: 0 0.4em 0.4em 0; }}
-</style>
-<div>{buttons}</div>
+UNITS_STYLE = """#PANEL .charrnn-passage { white-space: pre-wrap; font-family: monospace; line-height: 1.5; color: #000; }
+#PANEL button { margin: 0 0.4em 0.4em 0; }
+"""
+UNITS_CONTROLS = """<div>{buttons}</div>
 <label>unit <input name="unit" type="range" min="0" max="{max_unit}" step="1" value="{unit}"></label>
 <span class="charrnn-unit"></span>
-<div class="charrnn-passage"></div>
-<script type="application/json" class="charrnn-activations">{data}</script>
-<script>
-{script}
-charrnn.mountUnitHeatmap(document.getElementById("{id}"),
-  JSON.parse(document.querySelector("#{id} .charrnn-activations").textContent));
-</script>
-</div>"""
+<div class="charrnn-passage"></div>"""
 
 
 class UnitHeatmap:
@@ -169,12 +169,10 @@ class UnitHeatmap:
             "activations": base64.b64encode(self.activations.contiguous().numpy().tobytes()).decode("ascii"),
             "matches": [{"feature": m.feature, "unit": m.unit, "r": m.r} for m in self.matches],
         }
-        data = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
-        panel_id = "charrnn-units-" + hashlib.sha1(data.encode()).hexdigest()[:10]
         buttons = "".join(
             f'<button type="button" data-unit="{m.unit}">{html.escape(m.feature)}: unit {m.unit}</button>'
             for m in self.matches
         )
         unit = self.matches[0].unit if self.matches else 0
-        return _HEATMAP.format(id=panel_id, buttons=buttons, max_unit=self.num_units - 1, unit=unit,
-                               data=data, script=UNITS_JS)
+        controls = UNITS_CONTROLS.format(buttons=buttons, max_unit=self.num_units - 1, unit=unit)
+        return _panel_html("charrnn-unit-heatmap", UNITS_STYLE, controls, data, UNITS_JS, "charrnn.mountUnitHeatmap")

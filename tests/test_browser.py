@@ -169,7 +169,7 @@ def test_live_sampler_matches_pytorch_and_samples(opened):
     page = opened["chapters/rnn_scratch"]
     panel = page.page.locator(".charrnn-live-sampler")
     assert panel.count() == 1
-    net, vocab = load_exported(json.loads(panel.locator(".charrnn-weights").text_content()))
+    net, vocab = load_exported(json.loads(panel.locator(".charrnn-data").text_content()))
     for prefix, temperature in [("time travelle", 1.0), ("the machine", 0.7)]:
         in_page = panel.evaluate("(root, args) => root.charrnnModel.nextProbabilities(...args)", [prefix, temperature])
         expected = next_char_probabilities(prefix, net, vocab, temperature)
@@ -194,7 +194,7 @@ def test_unit_heatmap_follows_the_slider_and_the_found_units(opened):
     page = opened["chapters/hidden_units"]
     panel = page.page.locator(".charrnn-unit-heatmap")
     assert panel.count() == 1
-    data = json.loads(panel.locator(".charrnn-activations").text_content())
+    data = json.loads(panel.locator(".charrnn-data").text_content())
     cells = panel.locator(".charrnn-passage span")
     assert cells.count() == len(data["text"])
 

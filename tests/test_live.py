@@ -68,7 +68,7 @@ def test_sampler_panel_embeds_script_and_weights(data):
     net = scratch(data.vocab)
     page = live.LiveSampler(net, data.vocab, prefix="the time")._repr_html_()
     assert live.SAMPLER_JS in page and "charrnn.mountSampler" in page
-    weights = page.split('class="charrnn-weights">', 1)[1].split("</script>", 1)[0]
+    weights = page.split('class="charrnn-data">', 1)[1].split("</script>", 1)[0]
     assert json.loads(weights) == live.export_weights(net, data.vocab)
     assert page == live.LiveSampler(net, data.vocab, prefix="the time")._repr_html_()  # stable, for nbval
 

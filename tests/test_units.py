@@ -73,7 +73,7 @@ def test_find_units_checks_shapes():
 def test_unit_heatmap_embeds_int8_activations_and_found_units():
     states = torch.tensor([[0.5, -1.2], [0.0, 1.0], [-0.25, 0.9]])
     panel = UnitHeatmap("ab\n", states, [units.UnitMatch("space", 1, 0.42)])._repr_html_()
-    data = json.loads(panel.split('class="charrnn-activations">', 1)[1].split("</script>", 1)[0])
+    data = json.loads(panel.split('class="charrnn-data">', 1)[1].split("</script>", 1)[0])
     assert data["text"] == "ab\n" and data["num_units"] == 2
     assert data["matches"] == [{"feature": "space", "unit": 1, "r": 0.42}]
     assert list(base64.b64decode(data["activations"])) == [64, 129, 0, 127, 224, 114]  # int8 as bytes
