@@ -81,8 +81,8 @@ def _npm_pack(spec: str, destination: Path) -> Path:
 
 def fetch_assets(vendor: Path) -> None:
     """Unpack the pinned packages' files into `vendor`, unless the same pins are there already."""
-    stamp = vendor / "pins.json"
-    if stamp.is_file() and json.loads(stamp.read_text()) == PACKAGES:
+    stamp, pins = vendor / "pins.json", json.dumps(PACKAGES, indent=1)
+    if stamp.is_file() and stamp.read_text() == pins:
         return
     shutil.rmtree(vendor, ignore_errors=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -101,7 +101,7 @@ def fetch_assets(vendor: Path) -> None:
                             destination = vendor / target / relative
                             destination.parent.mkdir(parents=True, exist_ok=True)
                             destination.write_bytes(archive.extractfile(member).read())
-    stamp.write_text(json.dumps(PACKAGES, indent=1))
+    stamp.write_text(pins)
 
 
 def _use_local_assets(app: Sphinx, config: Config) -> None:
