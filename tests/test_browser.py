@@ -22,7 +22,8 @@ from charrnn.live import load_exported, next_char_probabilities
 
 ROOT = Path(__file__).resolve().parent.parent
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
-PAGES = [TOC["root"], *(entry["file"] for entry in TOC["chapters"])]
+CHAPTERS = [entry["file"] for entry in TOC["chapters"]]
+PAGES = [TOC["root"], *CHAPTERS, "genindex", "search"]
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or shutil.which("chromium-browser"))
 # Without the background-networking flags Chromium keeps calling Google's servers.
@@ -119,7 +120,7 @@ def test_math_is_typeset(opened, name):
     typeset = page.locator(".math mjx-container").count()
     assert typeset == math, f"{math - typeset} of {math} math elements were not typeset"
     prose = page.evaluate(
-        """() => { const a = document.querySelector('article').cloneNode(true);
+        """() => { const a = (document.querySelector('article') || document.body).cloneNode(true);
                    a.querySelectorAll('pre, code, script, mjx-container').forEach(e => e.remove());
                    return a.innerText; }"""
     )
@@ -151,7 +152,7 @@ def test_images_are_loaded(opened, name):
     assert broken == []
 
 
-@pytest.mark.parametrize("name", PAGES[1:])
+@pytest.mark.parametrize("name", CHAPTERS)
 def test_colab_button_opens_this_chapter(opened, name):
     links = opened[name].page.eval_on_selector_all(
         'a[href^="https://colab.research.google.com/"]', "links => links.map(a => a.href)"
