@@ -3,8 +3,9 @@ character, and search for units that track something a reader can name.
 
 The search is correlation: for each readable feature of the text (is this a space? how far into
 the word, or the line, are we? are we inside a quotation?), the unit whose activation has the
-largest |Pearson r| with it. A unit can correlate with a feature without "meaning" it; chapter 7
-compares with the same search over an untrained network.
+largest |Pearson r| with it. A unit can correlate with a feature without "meaning" it, and a
+feature can be spread over many units: chapter 7 compares with the same search over an untrained
+network, and asks all units at once with a linear probe (`linear_probe_r2`).
 """
 
 from typing import NamedTuple
