@@ -25,12 +25,8 @@ PARAMETERS = ("W_xh", "W_hh", "b_h", "W_hq", "b_q")
 def _scratch_parameters(net: nn.Module) -> tuple[dict[str, torch.Tensor], str]:
     if isinstance(net, RNNScratch):
         return {name: getattr(net, name) for name in PARAMETERS}, net.nonlinearity
-    if isinstance(net, RNNModel) and type(net.rnn) is nn.RNN and net.rnn.num_layers == 1 and net.num_directions == 1:
-        rnn = net.rnn
-        b_h = rnn.bias_ih_l0 + rnn.bias_hh_l0 if rnn.bias else torch.zeros(rnn.hidden_size)
-        weights = {"W_xh": rnn.weight_ih_l0.T, "W_hh": rnn.weight_hh_l0.T, "b_h": b_h,
-                   "W_hq": net.linear.weight.T, "b_q": net.linear.bias}
-        return weights, rnn.nonlinearity
+    if isinstance(net, RNNModel) and net.scratch_layout:
+        return net.scratch_weights(), net.rnn.nonlinearity
     raise TypeError(
         "only a one-layer, one-direction vanilla RNN can be exported (RNNScratch, or RNNModel "
         f"wrapping such an nn.RNN), got {type(net).__name__}"

@@ -96,7 +96,9 @@ class RNNModel(nn.Module):
         self.num_hiddens = rnn_layer.hidden_size
         self.num_directions = 2 if rnn_layer.bidirectional else 1
         self.linear = nn.Linear(self.num_hiddens * self.num_directions, vocab_size)
-        self.fast = fast and type(rnn_layer) is nn.RNN and rnn_layer.num_layers == 1 and not rnn_layer.bidirectional
+        # A one-layer, one-direction vanilla RNN is RNNScratch's function in another layout.
+        self.scratch_layout = type(rnn_layer) is nn.RNN and rnn_layer.num_layers == 1 and not rnn_layer.bidirectional
+        self.fast = fast and self.scratch_layout
 
     def begin_state(self, batch_size: int, device: torch.device | str | None = None) -> State:
         shape = (self.num_directions * self.rnn.num_layers, batch_size, self.num_hiddens)
@@ -105,16 +107,21 @@ class RNNModel(nn.Module):
 
     def forward(self, inputs: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
         if self.fast:
-            rnn = self.rnn
-            b_h = rnn.bias_ih_l0 + rnn.bias_hh_l0 if rnn.bias else torch.zeros_like(rnn.weight_hh_l0[0])
-            logits, H = rnn_forward(
-                inputs, state[0], rnn.weight_ih_l0.T, rnn.weight_hh_l0.T, b_h,
-                self.linear.weight.T, self.linear.bias, rnn.nonlinearity == "relu",
-            )
+            logits, H = rnn_forward(inputs, state[0], **self.scratch_weights(), relu=self.rnn.nonlinearity == "relu")
             return logits, H.unsqueeze(0)
         X = F.one_hot(inputs.T.long(), self.vocab_size).to(self.linear.weight.dtype)
         Y, state = self.rnn(X, state)  # Y: (steps, batch, directions * hiddens)
         return self.linear(Y.reshape(-1, Y.shape[-1])), state
+
+    def scratch_weights(self) -> dict[str, torch.Tensor]:
+        """The weights in `RNNScratch`'s layout (W_xh, W_hh, b_h, W_hq, b_q): transposed, the two
+        biases summed. Only for a one-layer, one-direction `nn.RNN` (`self.scratch_layout`)."""
+        if not self.scratch_layout:
+            raise TypeError(f"only a one-layer, one-direction nn.RNN has RNNScratch's layout, not this {self.rnn}")
+        rnn = self.rnn
+        b_h = rnn.bias_ih_l0 + rnn.bias_hh_l0 if rnn.bias else torch.zeros_like(rnn.weight_hh_l0[0])
+        return {"W_xh": rnn.weight_ih_l0.T, "W_hh": rnn.weight_hh_l0.T, "b_h": b_h,
+                "W_hq": self.linear.weight.T, "b_q": self.linear.bias}
 
 
 def rnn_layer_config(rnn_layer: nn.RNNBase) -> dict:

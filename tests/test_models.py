@@ -86,3 +86,11 @@ def test_detach_state_cuts_the_graph_for_tensors_and_tuples():
     x = torch.ones(2, requires_grad=True)
     assert not detach_state(x * 2).requires_grad
     assert not any(s.requires_grad for s in detach_state((x * 2, x * 3)))
+
+
+def test_only_a_one_layer_one_direction_rnn_has_the_scratch_layout():
+    net = RNNModel(nn.RNN(5, 3), 5)
+    assert net.scratch_layout and set(net.scratch_weights()) == {"W_xh", "W_hh", "b_h", "W_hq", "b_q"}
+    for layer in (nn.GRU(5, 3), nn.RNN(5, 3, num_layers=2), nn.RNN(5, 3, bidirectional=True)):
+        with pytest.raises(TypeError, match="RNNScratch's layout"):
+            RNNModel(layer, 5).scratch_weights()
