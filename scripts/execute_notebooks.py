@@ -4,7 +4,9 @@
     python scripts/execute_notebooks.py chapters/x.ipynb
 
 Run it after changing `charrnn` or a chapter, then commit the notebooks: strict nbval compares
-a fresh run against what is stored, and the book build renders the stored outputs.
+a fresh run against what is stored, and the book build renders the stored outputs. The chapters
+run under the project's numeric pins (numeric_env.py), and only where those take effect: outputs
+stored anywhere else would fail everyone's checks.
 """
 
 import sys
@@ -14,6 +16,8 @@ from pathlib import Path
 import nbformat
 import yaml
 from nbclient import NotebookClient
+
+import numeric_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,6 +45,10 @@ def execute(path: Path) -> float:
 
 
 if __name__ == "__main__":
+    reason = numeric_env.apply()
+    print(numeric_env.describe(reason), flush=True)
+    if reason is not None:
+        sys.exit("not storing outputs: they must be computed where the numeric pins take effect")
     paths = [Path(p).resolve() for p in sys.argv[1:]] or chapters_in_toc()
     for path in paths:
         print(f"{path.relative_to(ROOT)}: executing...", flush=True)
