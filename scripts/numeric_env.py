@@ -10,7 +10,8 @@ runs to have its outputs stored (`make notebooks`) or compared (`make test`, `.c
 - MKL_CBWR=AVX2,STRICT      MKL's matrix products take the AVX2 branch of its conditional
                             numerical reproducibility mode; STRICT also makes them independent
                             of the thread count.
-- ONEDNN_MAX_CPU_ISA=AVX2   oneDNN, which PyTorch can pick for some ops, is capped the same way.
+- ONEDNN_MAX_CPU_ISA=AVX2   oneDNN, which PyTorch uses for nn.LSTM on the CPU (its forward pass
+                            picked AVX-512 kernels where the CPU has them), is capped the same way.
 - OMP_NUM_THREADS=2, MKL_NUM_THREADS=2
                             PyTorch splits reductions by thread count, so the count is fixed;
                             two, because that is what CI's machine has (one is 1.5x slower).
