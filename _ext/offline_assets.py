@@ -79,10 +79,19 @@ def _npm_pack(spec: str, destination: Path) -> Path:
     return destination / json.loads(result.stdout)[0]["filename"]
 
 
+def _pins() -> str:
+    return json.dumps(PACKAGES, indent=1)
+
+
+def is_fetched(vendor: Path) -> bool:
+    """Whether `vendor` holds the files of exactly these pins, so that a build needs no network."""
+    stamp = vendor / "pins.json"
+    return stamp.is_file() and stamp.read_text() == _pins()
+
+
 def fetch_assets(vendor: Path) -> None:
     """Unpack the pinned packages' files into `vendor`, unless the same pins are there already."""
-    stamp, pins = vendor / "pins.json", json.dumps(PACKAGES, indent=1)
-    if stamp.is_file() and stamp.read_text() == pins:
+    if is_fetched(vendor):
         return
     shutil.rmtree(vendor, ignore_errors=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -101,7 +110,7 @@ def fetch_assets(vendor: Path) -> None:
                             destination = vendor / target / relative
                             destination.parent.mkdir(parents=True, exist_ok=True)
                             destination.write_bytes(archive.extractfile(member).read())
-    stamp.write_text(pins)
+    (vendor / "pins.json").write_text(_pins())
 
 
 def _use_local_assets(app: Sphinx, config: Config) -> None:

@@ -13,8 +13,8 @@ from typing import NamedTuple
 
 import torch
 
-from .checks import check_positive_int
-from .corpus import corpus_tokens, preprocess, read_text, read_time_machine
+from .checks import check_choice, check_positive_int
+from .corpus import TOKEN_KINDS, corpus_tokens, preprocess, read_text, read_time_machine
 from .vocab import Vocab
 
 Batch = tuple[torch.Tensor, torch.Tensor]
@@ -131,25 +131,40 @@ def load_data(
     token: str = "char",
     clean: bool = True,
     seed: int = 0,
+    encoding: str = "utf-8",
 ) -> CorpusData:
     """Loaders and vocabulary for The Time Machine (`source=None`) or a reader's own text.
 
-    `source` is the text itself or a path to it. `clean=True` applies the classic letters-only,
-    lower-case preprocessing; `clean=False` keeps every character (newlines included).
-    `max_tokens` keeps the first tokens only; `val_fraction` holds out the tail for validation,
-    read sequentially from offset 0 so that its perplexity is comparable between epochs.
+    `source` is a path or the text itself, told apart as `read_text` describes (a one-line string
+    that looks like a path but names no file is an error, not a text), and a file is decoded with
+    `encoding`. `token` is 'char' or 'word'. `clean=True` applies the classic letters-only,
+    lower-case preprocessing; `clean=False` keeps every character (newlines included), as text in
+    other alphabets needs. `max_tokens` keeps the first tokens only (None: all of them);
+    `val_fraction` holds out the tail for validation, read sequentially from offset 0 so that its
+    perplexity is comparable between epochs.
     The vocabulary covers the whole text, so held-out characters are never `<unk>`.
     """
     check_positive_int("batch_size", batch_size)
     check_positive_int("num_steps", num_steps)
+    check_choice("token", token, TOKEN_KINDS)
+    if max_tokens is not None:
+        check_positive_int("max_tokens", max_tokens)
     if source is None:
         lines = read_time_machine()
+    elif clean:
+        text = read_text(source, encoding)
+        lines = preprocess(text)
+        # Letters-only cleaning suits English; of Chinese, Greek or Russian text it leaves nothing.
+        kept = sum(len(line.replace(" ", "")) for line in lines)
+        visible = len("".join(text.split()))
+        if kept < visible / 10:
+            raise ValueError(
+                f"clean=True kept {kept} of the {visible} non-space characters: the classic cleaning keeps "
+                "the letters A-Z only (lower-cased); pass clean=False to keep every character"
+            )
     else:
-        text = read_text(source)
-        lines = preprocess(text) if clean else [text]
-    tokens = corpus_tokens(lines, token)
-    if max_tokens is not None and max_tokens > 0:
-        tokens = tokens[:max_tokens]
+        lines = [read_text(source, encoding)]
+    tokens = corpus_tokens(lines, token)[:max_tokens]
     vocab = Vocab(tokens)
     train_ids, val_ids = split_corpus(vocab[tokens], val_fraction)
     train = SeqDataLoader(train_ids, batch_size, num_steps, use_random_iter, seed)

@@ -6,6 +6,7 @@ which reads tensors and plain containers only and never runs code from the file.
 """
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -49,8 +50,36 @@ def build_model(config: dict) -> nn.Module:
     raise ValueError(f"unknown model kind {config['kind']!r}")
 
 
+# What `torch.load(weights_only=True)` reads back, inside lists, tuples and dicts. Exact types:
+# a subclass such as numpy.float64 (a float) or an IntEnum (an int) is refused at load time.
+PLAIN_TYPES = (type(None), bool, int, float, str, torch.Tensor, nn.Parameter)
+
+
+def _check_plain(name: str, value: object) -> None:
+    """Refuse, when saving, an extra value that `load_checkpoint` would refuse to load."""
+    if type(value) in (list, tuple):
+        for i, item in enumerate(value):
+            _check_plain(f"{name}[{i}]", item)
+    elif type(value) is dict:
+        for key, item in value.items():
+            _check_plain(f"a key of {name}", key)
+            _check_plain(f"{name}[{key!r}]", item)
+    elif type(value) not in PLAIN_TYPES:
+        raise TypeError(
+            f"{name} is a {type(value).__module__}.{type(value).__qualname__} ({value!r}), which "
+            "load_checkpoint would refuse to load: extras must be None, bool, int, float, str, tensors, "
+            "or lists, tuples and dicts of them (convert it first, e.g. float(x) or str(path))"
+        )
+
+
 def save_checkpoint(path: str | os.PathLike, net: nn.Module, vocab: Vocab, **extra) -> Path:
-    """Write `net`'s weights, its config, `vocab` and any `extra` plain values to `path`."""
+    """Write `net`'s weights, its config, `vocab` and any `extra` plain values to `path`.
+
+    Extras must be None, bool, int, float, str, tensors, or lists, tuples and dicts of them: what
+    `load_checkpoint` reads back safely. Anything else raises a TypeError before a file is written.
+    """
+    for name, value in extra.items():
+        _check_plain(f"extra {name!r}", value)
     path = Path(path)
     payload = {
         "format": FORMAT,
@@ -90,6 +119,14 @@ def load_checkpoint(path: str | os.PathLike, device: torch.device | str = "cpu")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises several types for a damaged archive
+        # The weights-only unpickler names each global (class or function) it refuses to load.
+        refused = re.search(r"GLOBAL (\S+)", str(error))
+        if refused:
+            raise CheckpointError(
+                f"{path} holds an object that a checkpoint may not hold ({refused[1]}): it was refused "
+                "and nothing from the file was run. Load only checkpoints written by save_checkpoint, "
+                "whose extras are plain values"
+            ) from error
         raise CheckpointError(f"{path} is not a readable checkpoint (corrupt or truncated?): {error}") from error
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a charrnn checkpoint")

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .checks import check_positive_int
+from .checks import check_positive_int, check_token_ids
 from .fast import rnn_forward
 
 State = torch.Tensor | tuple[torch.Tensor, ...]
@@ -54,6 +54,7 @@ class RNNScratch(nn.Module):
         return torch.zeros(batch_size, self.num_hiddens, device=device, dtype=self.W_hh.dtype)
 
     def forward(self, inputs: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        check_token_ids("inputs", inputs, self.vocab_size)
         if self.fast:
             return rnn_forward(
                 inputs, state, self.W_xh, self.W_hh, self.b_h, self.W_hq, self.b_q, self.nonlinearity == "relu"
@@ -106,6 +107,7 @@ class RNNModel(nn.Module):
         return (zeros, zeros.clone()) if isinstance(self.rnn, nn.LSTM) else zeros
 
     def forward(self, inputs: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
+        check_token_ids("inputs", inputs, self.vocab_size)
         if self.fast:
             logits, H = rnn_forward(inputs, state[0], **self.scratch_weights(), relu=self.rnn.nonlinearity == "relu")
             return logits, H.unsqueeze(0)

@@ -6,16 +6,18 @@ mean of 1/p(correct token) -- not the mean of per-batch perplexities.
 
 import math
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 from tqdm.auto import trange
 
-from .checks import check_positive_float, check_positive_int
+from .batches import CorpusData
+from .checks import check_nonnegative_int, check_positive_float, check_positive_int
 from .device import default_device
 from .models import detach_state
-from .sample import predict
+from .sample import encode_prefix, predict
 from .vocab import Vocab
 
 
@@ -27,8 +29,10 @@ def grad_clipping(net: nn.Module, theta: float) -> float:
     """Scale all gradients together so their global L2 norm is at most `theta`.
 
     Returns the norm before clipping. Clipping the global norm keeps the gradient's direction,
-    unlike clipping each element or each tensor on its own.
+    unlike clipping each element or each tensor on its own. `theta=math.inf` clips nothing.
     """
+    # A negative theta would flip the gradients into gradient ascent, so it is refused.
+    theta = check_positive_float("theta", theta, allow_inf=True)
     grads = [p.grad for p in net.parameters() if p.requires_grad and p.grad is not None]
     if not grads:
         return 0.0
@@ -44,9 +48,26 @@ def _uses_random_iter(loader) -> bool:
     return getattr(loader, "use_random_iter", False)
 
 
+def _exp(mean_loss: float) -> float:
+    """The perplexity of a mean cross-entropy: inf, not an OverflowError, beyond the largest float."""
+    try:
+        return math.exp(mean_loss)
+    except OverflowError:
+        return math.inf
+
+
+def _divergence(what: str, optimizer: torch.optim.Optimizer, theta: float) -> DivergenceError:
+    """The error for a run that blew up: what happened, and the two ways to prevent it."""
+    lr = optimizer.param_groups[0]["lr"]
+    return DivergenceError(
+        f"{what}: lower the learning rate (lr={lr}) or clip gradients harder (theta={theta})"
+    )
+
+
 def perplexity(net: nn.Module, loader, device: torch.device | str | None = None) -> float:
     """exp(total cross-entropy / total tokens) over one pass of `loader`, state carried over
-    sequential batches (and restarted for each random batch), without training."""
+    sequential batches (and restarted for each random batch), without training; inf if that is
+    beyond the largest float."""
     device = torch.device(device) if device is not None else next(net.parameters()).device
     was_training = net.training
     net.eval()
@@ -62,7 +83,7 @@ def perplexity(net: nn.Module, loader, device: torch.device | str | None = None)
     net.train(was_training)
     if total_tokens == 0:
         raise ValueError("loader gave no batches: nothing to measure perplexity on")
-    return math.exp(total_loss / total_tokens)
+    return _exp(total_loss / total_tokens)
 
 
 @dataclass
@@ -84,7 +105,9 @@ def train_epoch(
 
     With sequential batches the state carries over from one batch to the next but is detached,
     so gradients flow back `num_steps` steps only; with random batches it starts from zero.
+    Raises DivergenceError once the loss is NaN or infinite, or its epoch mean too large for exp.
     """
+    theta = check_positive_float("theta", theta, allow_inf=True)
     net.train()
     total_loss, total_tokens, state, norms = 0.0, 0, None, []
     start = time.perf_counter()
@@ -98,11 +121,7 @@ def train_epoch(
         loss = nn.functional.cross_entropy(logits, Y.T.reshape(-1))
         loss_value = float(loss.detach())
         if not math.isfinite(loss_value):
-            lr = optimizer.param_groups[0]["lr"]
-            raise DivergenceError(
-                f"loss became {loss_value} at batch {step}: lower the learning rate (lr={lr}) "
-                f"or clip gradients harder (theta={theta})"
-            )
+            raise _divergence(f"loss became {loss_value} at batch {step}", optimizer, theta)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         norms.append(grad_clipping(net, theta))
@@ -114,7 +133,20 @@ def train_epoch(
     seconds = time.perf_counter() - start
     if total_tokens == 0:
         raise ValueError("loader gave no batches: nothing to train on")
-    return EpochStats(math.exp(total_loss / total_tokens), total_tokens / seconds, norms)
+    mean_loss = total_loss / total_tokens
+    ppl = _exp(mean_loss)
+    if ppl == math.inf:  # every loss was finite, but so large that the run has blown up all the same
+        raise _divergence(f"the mean loss reached {mean_loss:.4g}, a perplexity past 1e308", optimizer, theta)
+    return EpochStats(ppl, total_tokens / seconds, norms)
+
+
+def _check_loader(name: str, loader) -> None:
+    """Refuse what cannot be a loader, e.g. the whole of `load_data`'s result or its vocabulary."""
+    if isinstance(loader, CorpusData) or not isinstance(loader, Iterable):
+        raise TypeError(
+            f"{name} must be a loader of (inputs, targets) batches, got a {type(loader).__name__}: "
+            "from data = load_data(...), pass data.train as train_iter and data.val as val_iter"
+        )
 
 
 @dataclass
@@ -168,11 +200,20 @@ def train(
     schedule over all the steps (see `one_cycle`); None keeps it constant. With `sample_every=k`,
     a greedy sample from `prefix` is printed (and kept in the history) every k epochs. `on_epoch(epoch, history)`, if given, is called
     after each epoch (epochs count from 1), e.g. to move a widget's progress bar.
+    Bad arguments raise before the first step; a run that blows up raises DivergenceError.
     """
     check_positive_float("lr", lr)
     check_positive_int("num_epochs", num_epochs)
-    if not theta > 0:
-        raise ValueError(f"theta must be positive (math.inf turns clipping off), got {theta!r}")
+    check_positive_float("theta", theta, allow_inf=True)
+    _check_loader("train_iter", train_iter)
+    if val_iter is not None:
+        _check_loader("val_iter", val_iter)
+    check_nonnegative_int("sample_every", sample_every)
+    check_positive_int("num_preds", num_preds)
+    if sample_every:  # the prefix only matters, and must fit the vocabulary, when there is sampling
+        encode_prefix(prefix, vocab)
+    if on_epoch is not None and not callable(on_epoch):
+        raise TypeError(f"on_epoch must be a function of (epoch, history) or None, got {on_epoch!r}")
     device = torch.device(device) if device is not None else default_device()
     net.to(device)
     if isinstance(optimizer, str):

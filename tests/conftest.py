@@ -1,3 +1,5 @@
+import functools
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -6,6 +8,8 @@ import pytest
 import torch
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "_ext"))
+import offline_assets  # noqa: E402  (the book build's extension, which knows whether its assets are cached)
 
 
 @pytest.fixture(autouse=True)
@@ -16,6 +20,8 @@ def _seeded():
 @pytest.fixture(scope="session")
 def html(tmp_path_factory) -> Path:
     """The book built from the stored notebooks, warnings as errors, into a temporary folder."""
+    if not offline_assets.is_fetched(ROOT / "_build" / "assets" / "vendor") and (problem := npm_registry_unreachable()):
+        pytest.skip(f"the book's offline assets are not cached and must come from the npm registry: {problem}")
     out = tmp_path_factory.mktemp("book")
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     result = subprocess.run(
@@ -24,3 +30,26 @@ def html(tmp_path_factory) -> Path:
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return out / "_build" / "html"
+
+
+@functools.cache
+def npm_registry_unreachable() -> str:
+    """Why npm cannot reach its registry now, or "" if it can; asked once per session."""
+    npm = shutil.which("npm")
+    if npm is None:
+        return "no npm (install Node.js)"
+    try:
+        ping = subprocess.run([npm, "ping", "--fetch-retries=0", "--fetch-timeout=5000"],
+                              capture_output=True, text=True, timeout=15)
+    except subprocess.TimeoutExpired:
+        return "npm ping got no answer in 15 s"
+    if ping.returncode == 0:
+        return ""
+    said = [line for line in ping.stderr.splitlines() if line.startswith(("npm notice PING", "npm error code"))]
+    return "; ".join(said) or f"npm ping failed with exit status {ping.returncode}"
+
+
+def pytest_runtest_setup(item):
+    # Skipped, not failed: a registry that cannot be reached says nothing about the code.
+    if item.get_closest_marker("needs_npm_registry") and (problem := npm_registry_unreachable()):
+        pytest.skip(f"needs the npm registry: {problem}")

@@ -52,11 +52,31 @@ def test_random_windows_are_disjoint_aligned_and_cover_the_epoch(shape):
     batches = list(seq_data_iter_random(corpus, batch_size, num_steps, torch.Generator().manual_seed(seed)))
     starts = torch.cat([X[:, 0] for X, _ in batches])
     offset = int(starts.min()) % num_steps
-    assert offset < num_steps
     assert len(set(starts.tolist())) == len(starts), "no window is served twice"
-    assert all((s - offset) % num_steps == 0 for s in starts.tolist())
+    assert all((s - offset) % num_steps == 0 for s in starts.tolist()), "every window starts on one grid"
     num_windows = (len(corpus) - offset - 1) // num_steps
     assert len(starts) == num_windows // batch_size * batch_size
+
+
+def epoch_offset(loader):
+    """Where an epoch cuts the corpus from (token i is i): the random loader's windows all start
+    a multiple of num_steps after it; the sequential loader's first row starts there."""
+    first = min(int(X[:, 0].min()) for X, _ in loader)
+    return first % loader.num_steps if loader.use_random_iter else first
+
+
+@pytest.mark.parametrize("use_random_iter, offsets", [
+    (True, range(5)),
+    (False, range(6)),  # the sequential offset may be num_steps itself, as in the classic recipe
+])
+def test_every_epoch_starts_at_a_new_random_offset(use_random_iter, offsets):
+    loader = SeqDataLoader(torch.arange(200), batch_size=2, num_steps=5, use_random_iter=use_random_iter, seed=1)
+    assert {epoch_offset(loader) for _ in range(60)} == set(offsets)
+
+
+def test_without_a_random_offset_every_epoch_starts_at_zero():
+    loader = SeqDataLoader(torch.arange(200), batch_size=2, num_steps=5, random_offset=False)
+    assert {epoch_offset(loader) for _ in range(10)} == {0}
 
 
 def test_random_iterator_covers_every_position_over_epochs():

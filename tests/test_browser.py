@@ -179,15 +179,18 @@ def test_live_sampler_matches_pytorch_and_samples(opened):
     sample = panel.locator(".charrnn-sample")
     first = sample.text_content()
     assert first.startswith("time traveller") and len(first) == len("time traveller") + 200
-    panel.locator('input[name="prefix"]').fill("The Machine")  # upper case is read as lower case
+    panel.locator('input[name="prefix"]').fill("the machine")
     panel.locator('input[name="length"]').fill("50")
     after = sample.text_content()
     assert after.startswith("the machine") and len(after) == len("the machine") + 50
     panel.locator(".charrnn-resample").click()
     assert sample.text_content() != after and sample.text_content().startswith("the machine")
-    assert panel.locator(".charrnn-next div").count() == 8
-    panel.locator('input[name="prefix"]').fill("the machine!")
-    assert "not in the vocabulary" in sample.text_content()
+    labels = panel.locator(".charrnn-next code")
+    assert labels.count() == 8 and panel.locator(".charrnn-next code *").count() == 0, "labels are text, not markup"
+    assert set(labels.all_text_contents()) <= {{" ": "␣", "\n": "⏎"}.get(t, t) for t in vocab.idx_to_token}
+    panel.locator('input[name="prefix"]').fill("The Machine")  # refused, as charrnn.sample refuses it
+    assert 'not in the vocabulary: ["M","T"]' in sample.text_content()
+    assert panel.locator(".charrnn-next div").count() == 0
     assert page.problems == []
 
 

@@ -58,12 +58,37 @@ def test_every_chapter_has_a_summary_and_exercises(path):
     assert "## Summary" in markdown and "## Exercises" in markdown
 
 
-def test_widget_chapters_store_their_widget_state():
-    for name in ("rnn_scratch", "rnn_concise"):
-        notebook = nbformat.read(ROOT / "chapters" / f"{name}.ipynb", as_version=4)
-        state = notebook.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
-        models = {model["model_name"] for model in state.values()}
-        assert {"SliderStyleModel", "HTMLModel"} <= models or "FloatSliderModel" in models or "SelectionSliderModel" in models
+# The panel each widget chapter displays, by its controls: (widget model, description).
+PANEL_CONTROLS = {
+    "rnn_scratch": {  # charrnn.widgets.Sampler
+        ("TextModel", "prefix"), ("ToggleButtonsModel", "decoding"), ("FloatLogSliderModel", "temperature"),
+        ("IntSliderModel", "characters"), ("IntTextModel", "seed"),
+    },
+    "rnn_concise": {  # charrnn.widgets.HiddenSizeExplorer
+        ("SelectionSliderModel", "hidden size"), ("ButtonModel", "Train"), ("IntProgressModel", "epochs"),
+    },
+}
+VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+@pytest.mark.parametrize("name", PANEL_CONTROLS)
+def test_widget_chapters_store_the_state_of_the_panel_they_display(name):
+    notebook = nbformat.read(ROOT / "chapters" / f"{name}.ipynb", as_version=4)
+    state = notebook.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    views = [output.data[VIEW]["model_id"] for cell in notebook.cells if cell.cell_type == "code"
+             for output in cell.outputs if VIEW in output.get("data", {})]
+    assert views and all(view in state for view in views), "every displayed widget has its state stored"
+
+    def widgets_in(model_id):
+        """(model, description) of a stored widget and of every widget inside it."""
+        model = state[model_id]
+        found = {(model["model_name"], model["state"].get("description"))}
+        for child in model["state"].get("children", []):
+            found |= widgets_in(child.removeprefix("IPY_MODEL_"))
+        return found
+
+    expected = PANEL_CONTROLS[name]
+    assert any(expected <= widgets_in(view) for view in views), f"no displayed panel holds {expected}"
 
 
 def test_figures_referenced_by_chapters_exist():

@@ -1,3 +1,6 @@
+from pathlib import Path
+
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -27,8 +30,7 @@ def test_round_trip_keeps_weights_vocab_and_extras(tmp_path, make):
     assert type(loaded) is type(net)
     assert vocab.idx_to_token == VOCAB.idx_to_token and vocab.token_freqs == VOCAB.token_freqs
     assert extra == {"lr": 1.0, "epochs": 3}
-    for (name, a), (_, b) in zip(net.state_dict().items(), loaded.state_dict().items()):
-        assert torch.equal(a, b), name
+    torch.testing.assert_close(loaded.state_dict(), net.state_dict(), rtol=0, atol=0)  # same names, same tensors
     assert predict("hello", 8, loaded, vocab) == predict("hello", 8, net, VOCAB)
     assert not any(p.name.endswith(".tmp") for p in path.parent.iterdir())
 
@@ -65,7 +67,8 @@ def test_a_pickle_that_runs_code_is_refused_and_does_not_run(tmp_path):
 
     path = tmp_path / "evil.pt"
     torch.save({"format": "charrnn-checkpoint", "payload": Evil()}, path)
-    with pytest.raises(CheckpointError, match="not a readable checkpoint"):
+    message = r"holds an object that a checkpoint may not hold \(io.open\).*nothing from the file was run"
+    with pytest.raises(CheckpointError, match=message):
         load_checkpoint(path)
     assert not marker.exists()
 
@@ -98,3 +101,25 @@ def test_failed_save_keeps_the_old_file(tmp_path, monkeypatch):
         save_checkpoint(path, RNNScratch(len(VOCAB), 4), VOCAB)
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.pt"]
+
+
+def test_extras_that_load_checkpoint_accepts_round_trip(tmp_path):
+    extra = dict(none=None, flag=True, n=3, lr=0.5, name="run", ids=[1, (2, 3)],
+                 info={"a": [1.0], 7: None}, weights=torch.ones(2))
+    path = save_checkpoint(tmp_path / "m.pt", RNNScratch(len(VOCAB), 4), VOCAB, **extra)
+    _, _, loaded = load_checkpoint(path)
+    assert loaded.keys() == extra.keys() and torch.equal(loaded.pop("weights"), extra.pop("weights"))
+    assert loaded == extra
+
+
+@pytest.mark.parametrize("value, where", [
+    (np.float64(1.0), "extra 'lr'"),
+    (Path("data.txt"), "extra 'lr'"),
+    ([1, {2}], r"extra 'lr'\[1\]"),
+    ({Path("a"): 1}, "a key of extra 'lr'"),
+    ({"a": slice(1)}, r"extra 'lr'\['a'\]"),
+])
+def test_extras_that_load_checkpoint_would_refuse_are_refused_when_saving(tmp_path, value, where):
+    with pytest.raises(TypeError, match=rf"{where}.*load_checkpoint"):
+        save_checkpoint(tmp_path / "m.pt", RNNScratch(len(VOCAB), 4), VOCAB, lr=value)
+    assert not list(tmp_path.iterdir())

@@ -1,8 +1,9 @@
 import hashlib
+import re
 
 import pytest
 
-from charrnn import corpus
+from charrnn import corpus, load_data
 from charrnn.corpus import (
     TIME_MACHINE_SHA1,
     CorpusIntegrityError,
@@ -77,3 +78,50 @@ def test_read_text_missing_path_raises(tmp_path):
 def test_read_text_rejects_other_types():
     with pytest.raises(TypeError, match="source must be a str or a path, got int"):
         read_text(42)
+
+
+@pytest.mark.parametrize("typo", ["my_book_typo.txt", "notes.md", "data.csv", "books/mine", r"C:\books\mine"])
+def test_a_string_that_looks_like_a_missing_path_is_not_taken_for_text(typo):
+    message = rf"source: no such file {re.escape(repr(typo))} \(looked for .*\); check the path.*a newline"
+    with pytest.raises(FileNotFoundError, match=message):
+        read_text(typo)
+
+
+def test_load_data_refuses_a_mistyped_path_instead_of_training_on_its_name():
+    with pytest.raises(FileNotFoundError, match="no such file 'my_book_typo.txt'"):
+        load_data("my_book_typo.txt", batch_size=2, num_steps=3)
+
+
+def test_strings_that_do_not_look_like_paths_stay_text():
+    assert read_text("a line of text, that is all") == "a line of text, that is all"
+    assert read_text("see notes.txt\n") == "see notes.txt\n"  # a newline makes it text, never a path
+
+
+def test_read_text_names_the_file_and_the_encoding_it_cannot_decode(tmp_path):
+    path = tmp_path / "latin.txt"
+    path.write_bytes("café au lait\n".encode("latin-1") * 20)
+    with pytest.raises(UnicodeDecodeError, match=rf"'utf-8' codec .* {re.escape(str(path))} .*encoding="):
+        read_text(path)
+    assert read_text(path, encoding="latin-1").startswith("café au lait\n")
+    data = load_data(path, batch_size=2, num_steps=3, clean=False, encoding="latin-1")
+    assert "é" in data.vocab
+
+
+def test_load_data_refuses_an_unknown_token_kind_before_reading_anything():
+    with pytest.raises(ValueError, match="token must be 'char' or 'word', got 'chars'"):
+        load_data("my_book_typo.txt", batch_size=2, num_steps=3, token="chars")
+    with pytest.raises(ValueError, match="token must be 'char' or 'word', got 'chars'"):
+        corpus_tokens(["ab"], "chars")
+
+
+def test_cleaning_that_removes_almost_everything_says_so_and_how_to_keep_it():
+    chinese = "时间旅行者正在向我们解释一个深奥的问题。\n" * 50
+    with pytest.raises(ValueError, match=r"clean=True kept 0 of the 1000 non-space characters.*clean=False"):
+        load_data(chinese, batch_size=2, num_steps=3)
+    assert len(load_data(chinese, batch_size=2, num_steps=3, clean=False).vocab) > 20
+
+
+@pytest.mark.parametrize("max_tokens", [0, -5, 2.5, True])
+def test_max_tokens_is_none_or_a_positive_integer(max_tokens):
+    with pytest.raises(ValueError, match=rf"max_tokens must be a positive integer, got {max_tokens!r}"):
+        load_data(batch_size=2, num_steps=3, max_tokens=max_tokens)

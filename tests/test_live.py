@@ -2,6 +2,7 @@ import json
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 import torch
@@ -9,8 +10,13 @@ from torch import nn
 
 import charrnn
 from charrnn import live
+from charrnn.sample import encode_prefix
 
 NODE = shutil.which("node")
+needs_node = pytest.mark.skipif(NODE is None and not os.environ.get("CI"), reason="no Node.js")
+SAMPLER_PANEL = Path(__file__).with_name("sampler_panel.js")
+# Lower case only, and characters that break the page if written into it as markup.
+MARKUP_VOCAB = charrnn.Vocab(list("a <b&\n"))
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +84,7 @@ def test_sampler_refuses_a_prefix_it_cannot_read(data):
         live.LiveSampler(scratch(data.vocab), data.vocab, prefix="Time!")
 
 
-@pytest.mark.skipif(NODE is None and not os.environ.get("CI"), reason="no Node.js")
+@needs_node
 def test_javascript_forward_pass_matches_pytorch(data, tmp_path):
     net = scratch(data.vocab)
     (tmp_path / "weights.json").write_text(json.dumps(live.export_weights(net, data.vocab)))
@@ -99,4 +105,47 @@ def test_javascript_forward_pass_matches_pytorch(data, tmp_path):
     assert result["sample"] == result["again"] and result["sample"].startswith("the time")
     assert len(result["sample"]) == 68 and "<unk>" not in result["sample"]
     assert set(result["sample"]) <= set(data.vocab.idx_to_token)
-    assert sorted(result["unknown"]) == ["!", "T"]
+    assert result["unknown"] == ["!", "T"]  # sorted, as charrnn.sample lists them
+
+
+def typed_into_panel(net, vocab, prefixes, tmp_path):
+    """What the sampler panel shows after each prefix is typed into it (see sampler_panel.js)."""
+    weights = tmp_path / "weights.json"
+    weights.write_text(json.dumps(live.export_weights(net, vocab)))
+    result = subprocess.run([NODE, str(SAMPLER_PANEL), str(weights), *prefixes], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@needs_node
+def test_sampler_panel_labels_its_bars_with_text_not_markup(tmp_path):
+    net = scratch(MARKUP_VOCAB)
+    [shown] = typed_into_panel(net, MARKUP_VOCAB, ["a<b&"], tmp_path)
+    assert not shown["error"] and shown["sample"].startswith("a<b&")
+    assert all(len(row) == 3 for row in shown["bars"]), "each bar is a label, a bar and a percentage, as nodes"
+    percent_by_label = {label: float(percent.removesuffix(" %")) for label, _, percent in shown["bars"]}
+    probs = live.next_char_probabilities("a<b&", net, MARKUP_VOCAB)
+    as_in_plots = {" ": "␣", "\n": "⏎"}  # how charrnn.plots shows these characters
+    expected = {as_in_plots.get(token, token): 100 * p for token, p in zip(MARKUP_VOCAB.idx_to_token, probs.tolist())}
+    assert percent_by_label == pytest.approx(expected, abs=0.051)  # all 7 tokens, "<unk>" included
+
+
+def refused_by_charrnn_sample(prefix):
+    try:
+        encode_prefix(prefix, MARKUP_VOCAB)
+    except ValueError:
+        return True
+    return False
+
+
+@needs_node
+def test_sampler_panel_refuses_the_prefixes_that_charrnn_sample_refuses(tmp_path):
+    prefixes = ["a b", "A b", "ab!?", "a\nB<", ""]
+    panel = typed_into_panel(scratch(MARKUP_VOCAB), MARKUP_VOCAB, prefixes, tmp_path)
+    for prefix, shown in zip(prefixes, panel, strict=True):
+        assert shown["error"] == refused_by_charrnn_sample(prefix), prefix
+        missing = sorted(set(prefix) - set(MARKUP_VOCAB.idx_to_token))
+        if missing:  # named as charrnn.sample names them: ['A'] there, ["A"] here
+            named = json.dumps(missing, separators=(",", ":"), ensure_ascii=False)  # as JSON.stringify writes it
+            assert f"not in the vocabulary: {named}" in shown["sample"], shown["sample"]
+            assert shown["bars"] == []

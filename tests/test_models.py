@@ -94,3 +94,21 @@ def test_only_a_one_layer_one_direction_rnn_has_the_scratch_layout():
     for layer in (nn.GRU(5, 3), nn.RNN(5, 3, num_layers=2), nn.RNN(5, 3, bidirectional=True)):
         with pytest.raises(TypeError, match="RNNScratch's layout"):
             RNNModel(layer, 5).scratch_weights()
+
+
+@pytest.mark.parametrize("make", [
+    lambda: RNNScratch(V, H),
+    lambda: RNNScratch(V, H, fast=True),
+    lambda: RNNModel(nn.RNN(V, H), V),
+    lambda: RNNModel(nn.RNN(V, H), V, fast=True),
+    lambda: RNNModel(nn.LSTM(V, H), V),
+])
+@pytest.mark.parametrize("bad_id", [V, -1])
+def test_token_ids_outside_the_vocabulary_are_named(make, bad_id):
+    net = make()
+    X = torch.arange(B * T).reshape(B, T)  # ids 0..14, with one of them replaced by bad_id
+    X[1, 2] = bad_id
+    low, high = min(bad_id, 0), max(bad_id, B * T - 1)
+    message = rf"inputs must be token ids in 0..{V - 1} \(vocab_size={V}\), got ids from {low} to {high}: "
+    with pytest.raises(ValueError, match=message):
+        net(X, net.begin_state(B))

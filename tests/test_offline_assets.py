@@ -1,6 +1,5 @@
 """The build's offline assets: pinned npm packages, checked by hash, unpacked once."""
 
-import shutil
 import sys
 from pathlib import Path
 
@@ -10,11 +9,10 @@ from sphinx.errors import ExtensionError
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "_ext"))
 import offline_assets  # noqa: E402
 
-needs_npm = pytest.mark.skipif(shutil.which("npm") is None, reason="no npm")
 REQUIREJS = {"requirejs": offline_assets.PACKAGES["requirejs"]}
 
 
-@needs_npm
+@pytest.mark.needs_npm_registry
 def test_fetches_the_pinned_files_once(tmp_path, monkeypatch):
     monkeypatch.setattr(offline_assets, "PACKAGES", REQUIREJS)
     offline_assets.fetch_assets(tmp_path / "vendor")
@@ -28,7 +26,7 @@ def test_fetches_the_pinned_files_once(tmp_path, monkeypatch):
     offline_assets.fetch_assets(tmp_path / "vendor")
 
 
-@needs_npm
+@pytest.mark.needs_npm_registry
 def test_a_tarball_that_does_not_match_its_pin_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(offline_assets, "PACKAGES", {"requirejs": ("2.3.8", "sha512-" + "A" * 86 + "==")})
     with pytest.raises(ExtensionError, match="does not match its pinned sha512"):

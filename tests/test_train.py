@@ -1,4 +1,5 @@
 import math
+import re
 
 import pytest
 import torch
@@ -9,10 +10,13 @@ from charrnn import (
     RNNModel,
     RNNScratch,
     SeqDataLoader,
+    Vocab,
     grad_clipping,
+    load_data,
     load_data_time_machine,
     perplexity,
     train,
+    train_epoch,
 )
 
 
@@ -121,7 +125,7 @@ def test_nan_loss_stops_at_once_with_advice():
     (dict(lr=0.0, num_epochs=1), "lr must be a positive, finite number, got 0.0"),
     (dict(lr=1.0, num_epochs=0), "num_epochs must be a positive integer, got 0"),
     (dict(lr=1.0, num_epochs=-2), "num_epochs must be a positive integer, got -2"),
-    (dict(lr=1.0, num_epochs=1, theta=-1), "theta must be positive \\(math.inf turns clipping off\\), got -1"),
+    (dict(lr=1.0, num_epochs=1, theta=-1), "theta must be a positive number or math.inf, got -1"),
     (dict(lr=1.0, num_epochs=1, optimizer="rmsprop"), "optimizer must be 'sgd' or 'adam', got 'rmsprop'"),
 ])
 def test_train_bad_arguments(kwargs, message):
@@ -131,14 +135,19 @@ def test_train_bad_arguments(kwargs, message):
 
 
 def test_one_cycle_schedule_peaks_at_lr_and_ends_near_zero():
-    loader, vocab = load_data_time_machine(8, 10, max_tokens=2000)
+    lr = 0.01
+    loader, vocab = load_data_time_machine(8, 10, max_tokens=2001)
+    loader = SeqDataLoader(loader.corpus, 8, 10, random_offset=False)  # 25 batches in every epoch
     net = RNNModel(nn.RNN(len(vocab), 16), len(vocab), fast=True)
-    optimizer = torch.optim.Adam(net.parameters(), lr=0.01)
-    lrs = []
-    train(net, loader, vocab, 0.01, 3, "cpu", optimizer=optimizer, lr_schedule="onecycle", progress=False,
-          on_epoch=lambda epoch, _: lrs.append(optimizer.param_groups[0]["lr"]))
-    assert lrs[0] > lrs[1] > lrs[2] and lrs[2] < 1e-4
-    assert max(lrs) <= 0.01
+    optimizer = torch.optim.Adam(net.parameters(), lr=lr)
+    lrs = []  # the learning rate of every step, as the step is taken
+    optimizer.register_step_pre_hook(lambda optimizer, args, kwargs: lrs.append(optimizer.param_groups[0]["lr"]))
+    train(net, loader, vocab, lr, 4, "cpu", optimizer=optimizer, lr_schedule="onecycle", progress=False)
+    peak = lrs.index(max(lrs))
+    assert len(lrs) == 100 and peak == 9, "the peak ends the first 10 % of the steps"
+    assert lrs[peak] == pytest.approx(lr) and lrs[0] == pytest.approx(lr / 25)
+    assert lrs[: peak + 1] == sorted(lrs[: peak + 1]) and lrs[peak:] == sorted(lrs[peak:], reverse=True)
+    assert lrs[-1] < lr / 1000, "annealed to almost zero"
 
 
 def test_unknown_lr_schedule_raises():
@@ -152,3 +161,66 @@ def test_max_batches_bounds_every_epoch(use_random_iter):
     loader = SeqDataLoader(torch.arange(1000), 4, 7, use_random_iter=use_random_iter, seed=0)
     counts = {sum(1 for _ in loader) for _ in range(20)}
     assert max(counts) <= loader.max_batches() and min(counts) >= loader.max_batches() - 1
+
+
+@pytest.mark.parametrize("kwargs", [dict(lr=1e9), dict(lr=1e9, theta=math.inf), dict(lr=1e3, theta=math.inf)])
+def test_a_run_that_diverges_raises_divergence_error_with_advice(kwargs):
+    loader, vocab = load_data_time_machine(4, 5, max_tokens=500)
+    with pytest.raises(DivergenceError, match=r"lower the learning rate \(lr=.*\) or clip gradients harder"):
+        train(RNNScratch(len(vocab), 8), loader, vocab, num_epochs=3, device="cpu", progress=False, **kwargs)
+
+
+def test_perplexity_beyond_the_float_range_is_inf():
+    loader = SeqDataLoader(torch.zeros(200, dtype=torch.long), 2, 5, random_offset=False)
+    logits = torch.tensor([0.0, 1e4, 1e4])  # every target is token 0, given e^-10000: 1e4 nats a token
+    assert perplexity(FixedLogits(logits), loader) == math.inf
+
+
+@pytest.mark.parametrize("theta", [-1.0, 0, math.nan, True, "2"])
+def test_clipping_refuses_a_threshold_that_is_not_positive(theta):
+    net = net_with_grads(10.0)
+    before = [p.grad.clone() for p in net.parameters()]
+    message = f"theta must be a positive number or math.inf, got {re.escape(repr(theta))}"
+    with pytest.raises(ValueError, match=message):
+        grad_clipping(net, theta)
+    assert all(torch.equal(g, p.grad) for g, p in zip(before, net.parameters()))
+
+
+def test_train_epoch_refuses_a_negative_theta_before_any_step():
+    loader, vocab = load_data_time_machine(4, 5, max_tokens=500)
+    net = RNNScratch(len(vocab), 8)
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    with pytest.raises(ValueError, match="theta must be a positive number or math.inf, got -1"):
+        train_epoch(net, loader, torch.optim.SGD(net.parameters(), lr=1.0), "cpu", theta=-1)
+    assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())
+
+
+def test_clipping_at_infinity_clips_nothing():
+    net = net_with_grads(1e6)
+    before = [p.grad.clone() for p in net.parameters()]
+    grad_clipping(net, math.inf)
+    assert all(torch.equal(g, p.grad) for g, p in zip(before, net.parameters()))
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(sample_every=1, prefix="The"), ValueError, r"prefix 'The' has characters that are not in"),
+    (dict(sample_every=1, prefix=""), ValueError, "prefix must be a non-empty string"),
+    (dict(sample_every=1, num_preds=0), ValueError, "num_preds must be a positive integer, got 0"),
+    (dict(sample_every=-1), ValueError, "sample_every must be an integer >= 0, got -1"),
+    (dict(sample_every=1.5), ValueError, "sample_every must be an integer >= 0, got 1.5"),
+    (dict(val_iter=Vocab(list("abc"))), TypeError, r"val_iter must be a loader of \(inputs, targets\) batch"),
+    (dict(on_epoch="print"), TypeError, r"on_epoch must be a function of \(epoch, history\) or None, got 'p"),
+])
+def test_sampling_and_loader_arguments_are_checked_before_the_first_step(kwargs, error, message):
+    loader, vocab = load_data_time_machine(4, 5, max_tokens=500)
+    net = RNNScratch(len(vocab), 8)
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    with pytest.raises(error, match=message):
+        train(net, loader, vocab, 1.0, 1, "cpu", progress=False, **kwargs)
+    assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())
+
+
+def test_passing_the_whole_corpus_data_as_a_loader_says_which_part_to_pass():
+    data = load_data(batch_size=4, num_steps=5, max_tokens=500, val_fraction=0.2)
+    with pytest.raises(TypeError, match=r"train_iter must be a loader .*, got a CorpusData: .*data.train as"):
+        train(RNNScratch(len(data.vocab), 8), data, data.vocab, 1.0, 1, "cpu", progress=False)

@@ -44,7 +44,13 @@ def test_hidden_states_are_the_states_after_each_character(data):
 @pytest.mark.parametrize("cell", [nn.RNN, nn.GRU, nn.LSTM])
 def test_hidden_states_of_the_last_layer_of_any_cell(data, cell):
     net = charrnn.RNNModel(cell(len(data.vocab), 5, num_layers=2), len(data.vocab))
-    assert units.hidden_states(net, "Hello", data.vocab).shape == (5, 5)
+    text = "Hello"
+    states = units.hidden_states(net, text, data.vocab)
+    assert states.shape == (len(text), 5)
+    for t in range(len(text)):
+        _, state = net(torch.tensor([data.vocab[list(text[: t + 1])]]), net.begin_state(1))
+        H = state[0] if cell is nn.LSTM else state  # (layers, batch, hidden); an LSTM's state is (H, C)
+        torch.testing.assert_close(states[t], H[-1, 0], msg=f"row {t}: the last layer after {text[: t + 1]!r}")
 
 
 def test_hidden_states_refuse_unknown_characters(data):

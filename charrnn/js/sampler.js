@@ -13,16 +13,27 @@ charrnn.CharRNN = class {
   constructor(exported) {
     this.tokens = exported.tokens; // index -> character; index 0 is <unk>
     this.ids = new Map(this.tokens.map((token, id) => [token, id]));
-    this.lowerCaseOnly = this.tokens.every((token) => token === token.toLowerCase());
     this.V = this.tokens.length;
     this.H = exported.num_hiddens;
     this.phi = exported.nonlinearity === "relu" ? (z) => Math.max(z, 0) : Math.tanh;
     for (const name of ["W_xh", "W_hh", "b_h", "W_hq", "b_q"]) this[name] = charrnn.decodeFloat32(exported[name]);
   }
 
-  // Characters of `text` the model has never seen (the sampler refuses them, as charrnn.sample does).
+  // Characters of `text` the model has never seen, sorted.
   unknown(text) {
-    return [...new Set([...text].filter((c) => !this.ids.has(c)))];
+    return [...new Set([...text].filter((c) => !this.ids.has(c)))].sort();
+  }
+
+  // Why the sampler cannot read `prefix`, or "" if it can. Like charrnn.sample it refuses
+  // characters the model has never seen, upper case too when the training text was lower-cased:
+  // changing or dropping them would sample from a prefix other than the one the reader typed.
+  refusal(prefix) {
+    if (!prefix) return "type a prefix";
+    const missing = this.unknown(prefix);
+    if (!missing.length) return "";
+    const known = this.tokens.filter((token) => token.length === 1).sort().join("");
+    return `prefix ${JSON.stringify(prefix)} has characters that are not in the vocabulary: ` +
+      `${JSON.stringify(missing)}; the vocabulary holds ${JSON.stringify(known)}`;
   }
 
   // H_t from H_{t-1} and the id of character t (row-major weights: W[i * columns + j]).
@@ -75,6 +86,11 @@ charrnn.CharRNN = class {
   }
 };
 
+// A character as the bars label it, as charrnn.plots does: ␣ for a space, ⏎ for a newline.
+charrnn.displayToken = function (token) {
+  return new Map([[" ", "␣"], ["\n", "⏎"]]).get(token) ?? token;
+};
+
 // A small seedable generator (mulberry32), so that a seed gives the same text every time.
 charrnn.seededRandom = function (seed) {
   let a = seed >>> 0;
@@ -96,10 +112,9 @@ charrnn.mountSampler = function (root, exported) {
   function redraw() {
     root.querySelector(".charrnn-temperature").textContent = Number(temperature.value).toFixed(2);
     root.querySelector(".charrnn-length").textContent = length.value;
-    const text = model.lowerCaseOnly ? prefix.value.toLowerCase() : prefix.value;
-    const unknown = model.unknown(text);
-    if (!text || unknown.length) {
-      out.textContent = text ? `not in the vocabulary: ${unknown.map((c) => JSON.stringify(c)).join(" ")}` : "type a prefix";
+    const text = prefix.value, refusal = model.refusal(text);
+    if (refusal) {
+      out.textContent = refusal;
       out.classList.add("charrnn-error");
       bars.replaceChildren();
       return;
@@ -110,9 +125,11 @@ charrnn.mountSampler = function (root, exported) {
     const probs = model.nextProbabilities(text, Number(temperature.value));
     const top = probs.map((p, id) => [p, id]).sort((a, b) => b[0] - a[0]).slice(0, 8);
     bars.replaceChildren(...top.map(([p, id]) => {
-      const row = document.createElement("div");
-      const shown = model.tokens[id] === " " ? "␣" : model.tokens[id];
-      row.innerHTML = `<code>${shown}</code><span style="width:${(200 * p).toFixed(1)}px"></span>${(100 * p).toFixed(1)} %`;
+      // Text nodes, not HTML: tokens such as "<", "&" and "<unk>" would be read as markup.
+      const row = document.createElement("div"), label = document.createElement("code"), bar = document.createElement("span");
+      label.textContent = charrnn.displayToken(model.tokens[id]);
+      bar.style.width = `${(200 * p).toFixed(1)}px`;
+      row.append(label, bar, `${(100 * p).toFixed(1)} %`);
       return row;
     }));
   }
