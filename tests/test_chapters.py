@@ -96,3 +96,20 @@ def test_figures_referenced_by_chapters_exist():
         for cell in nbformat.read(path, as_version=4).cells:
             for target in re.findall(r"\]\((\.\./figures/[^)]+)\)", cell.source):
                 assert (path.parent / target).resolve().is_file(), target
+
+
+PAGE_WIDTH = 80
+# The one line allowed past the page: the setup cell's install, kept whole so that it reads as one command.
+INSTALL = f'%pip install -q --no-deps "charrnn @ git+{CONFIG["repository"]["url"]}"'
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_code_lines_fit_the_page(path):
+    too_long = [
+        f"{path.stem}, cell {number} (counting all cells from 0): {len(line)} characters: {line!r}"
+        for number, cell in enumerate(nbformat.read(path, as_version=4).cells)
+        if cell.cell_type == "code"
+        for line in cell.source.splitlines()
+        if len(line) > PAGE_WIDTH and not (number == 0 and line.strip() == INSTALL)
+    ]
+    assert not too_long, f"code lines longer than {PAGE_WIDTH} characters:\n" + "\n".join(too_long)
