@@ -21,7 +21,15 @@ from .corpus import (
 from .device import default_device
 from .models import RNNModel, RNNScratch, detach_state
 from .sample import predict, sample
-from .train import DivergenceError, History, grad_clipping, perplexity, train, train_epoch
+from .train import (
+    DivergenceError,
+    History,
+    VocabMismatchError,
+    grad_clipping,
+    perplexity,
+    train,
+    train_epoch,
+)
 from .vocab import Vocab
 from . import live, ngrams, plots, widgets
 

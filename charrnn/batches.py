@@ -70,7 +70,11 @@ class SeqDataLoader:
         use_random_iter: bool = False,
         seed: int = 0,
         random_offset: bool = True,
+        vocab: Vocab | None = None,
     ) -> None:
+        # The vocabulary the ids come from, if known: training and scoring check it against the
+        # model's, since ids from another vocabulary stand for other characters.
+        self.vocab = vocab
         self.batch_size = check_positive_int("batch_size", batch_size)
         self.num_steps = check_positive_int("num_steps", num_steps)
         self.corpus = torch.as_tensor(corpus, dtype=torch.long)
@@ -132,6 +136,7 @@ def load_data(
     clean: bool = True,
     seed: int = 0,
     encoding: str = "utf-8",
+    vocab: Vocab | None = None,
 ) -> CorpusData:
     """Loaders and vocabulary for The Time Machine (`source=None`) or a reader's own text.
 
@@ -142,7 +147,9 @@ def load_data(
     other alphabets needs. `max_tokens` keeps the first tokens only (None: all of them);
     `val_fraction` holds out the tail for validation, read sequentially from offset 0 so that its
     perplexity is comparable between epochs.
-    The vocabulary covers the whole text, so held-out characters are never `<unk>`.
+    The vocabulary covers the whole text, so held-out characters are never `<unk>`; pass `vocab` to
+    encode the text with a trained model's vocabulary instead (every token must be in it). Both
+    loaders carry the vocabulary their ids come from.
     """
     check_positive_int("batch_size", batch_size)
     check_positive_int("num_steps", num_steps)
@@ -165,9 +172,17 @@ def load_data(
     else:
         lines = [read_text(source, encoding)]
     tokens = corpus_tokens(lines, token)[:max_tokens]
-    vocab = Vocab(tokens)
+    if vocab is None:
+        vocab = Vocab(tokens)
+    else:
+        missing = sorted(set(tokens) - set(vocab.idx_to_token))
+        if missing:
+            raise ValueError(
+                f"vocab lacks {len(missing)} of the text's tokens ({missing[:10]}): they would all become "
+                "<unk>, which the model never saw; use a vocabulary built from a text that holds them"
+            )
     train_ids, val_ids = split_corpus(vocab[tokens], val_fraction)
-    train = SeqDataLoader(train_ids, batch_size, num_steps, use_random_iter, seed)
+    train = SeqDataLoader(train_ids, batch_size, num_steps, use_random_iter, seed, vocab=vocab)
     val = None
     if val_fraction > 0:
         needed = min_corpus_length(batch_size, num_steps, random_offset=False)
@@ -177,7 +192,7 @@ def load_data(
                 f"short for one batch of batch_size={batch_size} x num_steps={num_steps} "
                 f"(needs at least {needed}); raise val_fraction or lower batch_size"
             )
-        val = SeqDataLoader(val_ids, batch_size, num_steps, random_offset=False)
+        val = SeqDataLoader(val_ids, batch_size, num_steps, random_offset=False, vocab=vocab)
     return CorpusData(train, val, vocab)
 
 

@@ -140,4 +140,5 @@ def load_checkpoint(path: str | os.PathLike, device: torch.device | str = "cpu")
         raise CheckpointError(f"{path} does not fit its own model config: {error}") from error
     if len(vocab) != net.vocab_size:
         raise CheckpointError(f"{path}: vocabulary of {len(vocab)} tokens but a model for {net.vocab_size}")
+    net.vocab = vocab  # so that scoring it on ids from another vocabulary is refused
     return net.to(device).eval(), vocab, payload.get("extra", {})

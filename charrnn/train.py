@@ -25,6 +25,26 @@ class DivergenceError(FloatingPointError):
     """The loss became NaN or infinite: training cannot go on from here."""
 
 
+class VocabMismatchError(ValueError):
+    """Token ids from one vocabulary given to a model trained with another: every id that differs
+    stands for another character, so a loss or perplexity computed on them is meaningless."""
+
+
+def check_same_vocab(name: str, data_vocab: Vocab | None, model_vocab: Vocab | None) -> None:
+    """Raise VocabMismatchError if both vocabularies are known and differ (None: not known)."""
+    if data_vocab is None or model_vocab is None or data_vocab == model_vocab:
+        return
+    pairs = list(zip(model_vocab.idx_to_token, data_vocab.idx_to_token))
+    differ = [i for i, (ours, theirs) in enumerate(pairs) if ours != theirs]
+    example = (f" (id {differ[0]} is {pairs[differ[0]][0]!r} to the model, {pairs[differ[0]][1]!r} in "
+               f"{name})" if differ else "")
+    raise VocabMismatchError(
+        f"{name} holds ids from another vocabulary than the model's: {len(data_vocab)} tokens against "
+        f"{len(model_vocab)}, {len(differ)} of the shared ids stand for other tokens{example}; encode "
+        "the text with the model's vocabulary, e.g. load_data(..., vocab=vocab)"
+    )
+
+
 def grad_clipping(net: nn.Module, theta: float) -> float:
     """Scale all gradients together so their global L2 norm is at most `theta`.
 
@@ -68,6 +88,7 @@ def perplexity(net: nn.Module, loader, device: torch.device | str | None = None)
     """exp(total cross-entropy / total tokens) over one pass of `loader`, state carried over
     sequential batches (and restarted for each random batch), without training; inf if that is
     beyond the largest float."""
+    check_same_vocab("loader", getattr(loader, "vocab", None), getattr(net, "vocab", None))
     device = torch.device(device) if device is not None else next(net.parameters()).device
     was_training = net.training
     net.eval()
@@ -108,6 +129,7 @@ def train_epoch(
     Raises DivergenceError once the loss is NaN or infinite, or its epoch mean too large for exp.
     """
     theta = check_positive_float("theta", theta, allow_inf=True)
+    check_same_vocab("loader", getattr(loader, "vocab", None), getattr(net, "vocab", None))
     net.train()
     total_loss, total_tokens, state, norms = 0.0, 0, None, []
     start = time.perf_counter()
@@ -214,6 +236,10 @@ def train(
         encode_prefix(prefix, vocab)
     if on_epoch is not None and not callable(on_epoch):
         raise TypeError(f"on_epoch must be a function of (epoch, history) or None, got {on_epoch!r}")
+    check_same_vocab("train_iter", getattr(train_iter, "vocab", None), vocab)
+    check_same_vocab("val_iter", getattr(val_iter, "vocab", None), vocab)
+    check_same_vocab("vocab", vocab, getattr(net, "vocab", None))
+    net.vocab = vocab  # from now on, the model's ids mean this vocabulary's tokens
     device = torch.device(device) if device is not None else default_device()
     net.to(device)
     if isinstance(optimizer, str):

@@ -50,6 +50,14 @@ class Vocab:
             return [self.idx_to_token[int(index)] for index in indices]
         return self.idx_to_token[int(indices)]
 
+    def __eq__(self, other: object) -> bool:
+        """Two vocabularies are equal when every index stands for the same token."""
+        if not isinstance(other, Vocab):
+            return NotImplemented
+        return self.idx_to_token == other.idx_to_token
+
+    __hash__ = None  # mutable, like a list
+
     def __repr__(self) -> str:
         shown = ", ".join(repr(t) for t in self.idx_to_token[:10])
         more = ", ..." if len(self) > 10 else ""
