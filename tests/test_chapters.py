@@ -45,8 +45,10 @@ def test_chapters_are_stored_executed_in_order_without_errors_or_warnings(path):
     counts = [cell.execution_count for cell in code]
     assert counts == list(range(1, len(code) + 1)), "run top to bottom by `make notebooks`"
     for cell in code:
+        errors = [output for output in cell.outputs if output.output_type == "error"]
+        # A cell tagged raises-exception shows an error on purpose, and must show one.
+        assert bool(errors) == ("raises-exception" in cell.metadata.get("tags", [])), cell.source[:80]
         for output in cell.outputs:
-            assert output.output_type != "error", cell.source[:80]
             if output.output_type == "stream" and output.name == "stderr":
                 assert "Warning" not in output.text, output.text
 
@@ -113,3 +115,15 @@ def test_code_lines_fit_the_page(path):
         if len(line) > PAGE_WIDTH and not (number == 0 and line.strip() == INSTALL)
     ]
     assert not too_long, f"code lines longer than {PAGE_WIDTH} characters:\n" + "\n".join(too_long)
+
+
+def test_the_epoch_without_detach_fails_as_the_chapter_says():
+    notebook = nbformat.read(ROOT / "chapters" / "rnn_scratch.ipynb", as_version=4)
+    raised = [
+        (cell.outputs[-1].ename, cell.outputs[-1].evalue)
+        for cell in notebook.cells
+        if "raises-exception" in cell.metadata.get("tags", [])
+    ]
+    assert [name for name, _ in raised] == ["RuntimeError", "RuntimeError"]
+    assert "backward through the graph a second time" in raised[0][1]
+    assert "modified by an inplace operation" in raised[1][1]
