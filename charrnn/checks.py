@@ -47,7 +47,7 @@ def check_token_ids(name: str, ids: torch.Tensor, vocab_size: int) -> None:
     One min/max reduction on the tensor's own device and one read of the two results: cheap
     enough to run on every forward pass, on a GPU too.
     """
-    low, high = (int(bound) for bound in ids.aminmax())
+    low, high = torch.stack(ids.aminmax()).tolist()
     if low < 0 or high >= vocab_size:
         raise ValueError(
             f"{name} must be token ids in 0..{vocab_size - 1} (vocab_size={vocab_size}), got ids from "

@@ -192,7 +192,7 @@ def test_train_epoch_refuses_a_negative_theta_before_any_step():
     before = {k: v.clone() for k, v in net.state_dict().items()}
     with pytest.raises(ValueError, match="theta must be a positive number or math.inf, got -1"):
         train_epoch(net, loader, torch.optim.SGD(net.parameters(), lr=1.0), "cpu", theta=-1)
-    assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())
+    torch.testing.assert_close(net.state_dict(), before, rtol=0, atol=0)
 
 
 def test_clipping_at_infinity_clips_nothing():
@@ -217,7 +217,7 @@ def test_sampling_and_loader_arguments_are_checked_before_the_first_step(kwargs,
     before = {k: v.clone() for k, v in net.state_dict().items()}
     with pytest.raises(error, match=message):
         train(net, loader, vocab, 1.0, 1, "cpu", progress=False, **kwargs)
-    assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())
+    torch.testing.assert_close(net.state_dict(), before, rtol=0, atol=0)
 
 
 def test_passing_the_whole_corpus_data_as_a_loader_says_which_part_to_pass():
