@@ -19,6 +19,7 @@ from .corpus import (
     tokenize,
 )
 from .device import default_device
+from .memorisation import Copy, longest_copy
 from .models import RNNModel, RNNScratch, detach_state
 from .sample import predict, sample
 from .train import (
