@@ -32,6 +32,6 @@ from .train import (
     train_epoch,
 )
 from .vocab import Vocab
-from . import live, ngrams, plots, widgets
+from . import ladder, live, ngrams, plots, widgets
 
 __version__ = "0.1.0"
