@@ -17,18 +17,37 @@ from torch import nn
 
 from .batches import SeqDataLoader, load_data
 from .checks import check_positive_int
+from .models import RNNModel
+from .train import History, check_same_vocab, train
 from .vocab import Vocab
 
 WARMUP = 10
 DEV_FRACTION = TEST_FRACTION = 0.1
 
 
+class Stream(list):
+    """Token ids that carry the vocabulary they come from, as loaders do: scoring a model on a
+    stream from another vocabulary raises VocabMismatchError instead of scoring scrambled text."""
+
+    def __init__(self, ids: Sequence[int], vocab: Vocab) -> None:
+        super().__init__(ids)
+        self.vocab = vocab
+
+    def encoded_with(self, vocab: Vocab) -> "Stream":
+        """The same tokens as ids of `vocab` (every token must be in it)."""
+        tokens = self.vocab.to_tokens(list(self))
+        missing = sorted(set(tokens) - set(vocab.idx_to_token))
+        if missing:
+            raise ValueError(f"vocab lacks {len(missing)} of the stream's tokens: {missing[:10]}")
+        return Stream(vocab[tokens], vocab)
+
+
 class Slices(NamedTuple):
     """The book's token ids cut into fit / development / test slices, and their vocabulary."""
 
-    fit: list[int]
-    dev: list[int]
-    test: list[int]
+    fit: Stream
+    dev: Stream
+    test: Stream
     vocab: Vocab
 
 
@@ -38,7 +57,10 @@ def book_slices() -> Slices:
     ids = data.train.corpus.tolist()
     test_cut = len(ids) - round(len(ids) * TEST_FRACTION)
     dev_cut = test_cut - round(len(ids) * DEV_FRACTION)
-    return Slices(ids[:dev_cut], ids[dev_cut:test_cut], ids[test_cut:], data.vocab)
+    vocab = data.vocab
+    return Slices(
+        Stream(ids[:dev_cut], vocab), Stream(ids[dev_cut:test_cut], vocab), Stream(ids[test_cut:], vocab), vocab
+    )
 
 
 def ngram_stream_nll(model, ids: Sequence[int], warmup: int = WARMUP) -> tuple[float, int]:
@@ -64,6 +86,7 @@ def rnn_stream_nll(
     if len(ids) <= warmup:
         raise ValueError(f"ids: {len(ids)} tokens leave nothing to score after {warmup} of warm-up")
     check_positive_int("chunk", chunk)
+    check_same_vocab("ids", getattr(ids, "vocab", None), getattr(net, "vocab", None))
     device = next(net.parameters()).device
     stream = torch.as_tensor(ids, device=device)
     was_training = net.training
@@ -94,3 +117,75 @@ def fit_loader(slices: Slices, batch_size: int, num_steps: int, seed: int) -> Se
     """Sequential minibatches of the fit slice (the state carries across batches); the seed
     picks the random offset the stream is cut at in each epoch."""
     return SeqDataLoader(slices.fit, batch_size, num_steps, seed=seed, vocab=slices.vocab)
+
+
+CELLS = {"RNN": nn.RNN, "GRU": nn.GRU, "LSTM": nn.LSTM}
+
+# What every recurrent model of the ladder shares: windows of 64 steps in batches of 32, Adam with
+# a one-cycle schedule, global-norm clipping at 1, a budget of 10 epochs over the fit slice.
+SHARED = {"batch_size": 32, "num_steps": 64, "theta": 1.0, "num_epochs": 10}
+# What `tune` searches, per cell, on the development slice.
+GRID = {"num_hiddens": (128, 256), "lr": (3e-3, 1e-2, 2e-2)}
+# The winners of `python -m charrnn.ladder --tune` (seed 0, development slice only).
+RECIPES = {
+    "RNN": {"num_hiddens": 256, "lr": 1e-2},
+    "GRU": {"num_hiddens": 256, "lr": 1e-2},
+    "LSTM": {"num_hiddens": 256, "lr": 1e-2},
+}
+
+
+def train_recurrent(
+    cell: str,
+    slices: Slices,
+    seed: int,
+    num_hiddens: int,
+    lr: float,
+    *,
+    device: torch.device | str | None = None,
+    val_iter=None,
+    progress: bool = False,
+) -> tuple[nn.Module, History]:
+    """A one-layer `cell` ('RNN', 'GRU' or 'LSTM') language model trained on the fit slice under
+    the shared settings, and its history; `seed` sets both the initial weights and the batches'
+    offsets. `val_iter`, if given, is scored after every epoch (for a curve, not for choices)."""
+    if cell not in CELLS:
+        raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
+    V = len(slices.vocab)
+    torch.manual_seed(seed)
+    # the vanilla RNN runs through the fast path, which computes the same function faster
+    net = RNNModel(CELLS[cell](V, num_hiddens), V, fast=cell == "RNN")
+    loader = fit_loader(slices, SHARED["batch_size"], SHARED["num_steps"], seed)
+    history = train(net, loader, slices.vocab, lr, SHARED["num_epochs"], device, val_iter=val_iter,
+                    theta=SHARED["theta"], optimizer="adam", lr_schedule="onecycle", progress=progress)
+    return net, history
+
+
+def tune(cells: Sequence[str] = tuple(CELLS)) -> dict:
+    """Every point of `GRID` for each cell, trained with seed 0 and scored on the development
+    slice: {cell: {(num_hiddens, lr): dev perplexity}}. The test slice is never read."""
+    slices = book_slices()
+    results = {}
+    for cell in cells:
+        results[cell] = {}
+        for num_hiddens in GRID["num_hiddens"]:
+            for lr in GRID["lr"]:
+                net, _ = train_recurrent(cell, slices, 0, num_hiddens, lr)
+                results[cell][num_hiddens, lr] = stream_perplexity(net, slices.dev)
+                print(f"{cell:<4} hidden {num_hiddens:>3}  lr {lr:<6}  dev perplexity "
+                      f"{results[cell][num_hiddens, lr]:.3f}", flush=True)
+        (h, lr), ppl = min(results[cell].items(), key=lambda item: item[1])
+        print(f"{cell}: best on the development slice: hidden {h}, lr {lr} ({ppl:.3f})", flush=True)
+    return results
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m charrnn.ladder", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tune", action="store_true", help="search GRID on the development slice")
+    parser.add_argument("--cells", nargs="+", default=list(CELLS), choices=list(CELLS))
+    args = parser.parse_args()
+    if args.tune:
+        tune(args.cells)
+    else:
+        parser.print_help()

@@ -4,6 +4,7 @@ import io
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .train import History
 
@@ -17,6 +18,7 @@ def plot_perplexity(history: History, title: str = "", ax=None) -> Figure:
     if history.val_ppl:
         ax.plot(epochs, history.val_ppl, label="held-out")
     ax.set(xlabel="epoch", ylabel="perplexity", yscale="log", title=title)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole
     ax.legend()
     return ax.figure
 
