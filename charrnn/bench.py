@@ -1,8 +1,8 @@
-"""Benchmarks that print figures: training throughput against the classic recipe, and time to a
-held-out perplexity.
+"""Benchmarks that print figures: training throughput against the classic recipe, and the quality
+ladder of chapter 6 (test perplexity, mean and range over seeds, and seconds per training).
 
     python -m charrnn.bench [--epochs N] [--json]     # throughput: reference against fast paths
-    python -m charrnn.bench --quality [--json]        # the best vanilla-RNN recipe, whole book
+    python -m charrnn.bench --quality [--json]        # chapter 6's ladder: n-grams, RNN, GRU, LSTM
 
 Throughput uses the classic setting of chapters 4 and 5: the first 10,000 characters, batches of
 32 x 35, SGD with learning rate 1, global-norm clipping at 1. Every model starts from the same
@@ -12,15 +12,17 @@ that speeds up or slows down during the benchmark affects all of them alike.
 
 import argparse
 import json
+import math
 import time
 
 import torch
 from torch import nn
 
-from .batches import load_data, load_data_time_machine
+from . import ladder
+from .batches import load_data_time_machine
 from .models import RNNModel, RNNScratch
-from .ngrams import heldout_perplexity
-from .train import make_optimizer, perplexity, train, train_epoch
+from .ngrams import KneserNeyModel, NgramModel, choose_add_k, choose_kneser_ney_order
+from .train import make_optimizer, train_epoch
 
 GEMM_SHAPE = (32, 512, 512)
 
@@ -79,42 +81,41 @@ def throughput(num_epochs: int) -> dict:
     return result
 
 
-# The book's best vanilla-RNN recipe for the whole book (chapter 6): one nn.RNN layer through the
-# fast path, windows of 64 steps, Adam with a one-cycle schedule peaking at 0.01, clipping at 1,
-# 20 epochs. Found by a small search on this machine: a higher peak (0.015, 0.02) diverges,
-# a lower one or a constant rate ends higher; 512 units, dropout and weight decay did worse.
-QUALITY_RECIPE = {"num_hiddens": 256, "batch_size": 32, "num_steps": 64, "lr": 1e-2, "lr_schedule": "onecycle",
-                  "num_epochs": 20, "theta": 1.0}
-
-
-def best_ngram_perplexity(train_ids: list[int], heldout_ids: list[int], vocab_size: int) -> tuple[int, float]:
-    """The best of chapter 1's add-k n-grams, n = 1..6, on the held-out text: (n, perplexity)."""
-    scores = {n: heldout_perplexity(train_ids, heldout_ids, n, vocab_size)[1] for n in range(1, 7)}
-    best = min(scores, key=scores.get)
-    return best, scores[best]
-
-
-def quality(recipe: dict = QUALITY_RECIPE) -> dict:
-    """Train the recipe on the whole book less its last 10 % and score that held-out tail."""
-    data = load_data(batch_size=recipe["batch_size"], num_steps=recipe["num_steps"], val_fraction=0.1)
-    V = len(data.vocab)
-    torch.manual_seed(0)
-    net = RNNModel(nn.RNN(V, recipe["num_hiddens"]), V, fast=True)
-    start = time.perf_counter()
-    train(net, data.train, data.vocab, recipe["lr"], recipe["num_epochs"], "cpu", theta=recipe["theta"],
-          optimizer="adam", lr_schedule=recipe["lr_schedule"], progress=False)
-    seconds = time.perf_counter() - start
-    val_ppl = perplexity(net, data.val)
-    n, ngram_ppl = best_ngram_perplexity(data.train.corpus.tolist(), data.val.corpus.tolist(), V)
-    return {"val_ppl": val_ppl, "seconds": seconds, "best_ngram_val_ppl": ngram_ppl, "best_ngram_n": n,
-            "recipe": recipe, "threads": torch.get_num_threads()}
+def quality(recipes: dict | None = None, seeds: tuple[int, ...] = (0, 1, 2), num_epochs: int | None = None) -> dict:
+    """Chapter 6's ladder under `charrnn.ladder`'s protocol: the add-k and Kneser-Ney n-grams with
+    their settings chosen on the development slice, and each recurrent recipe (default: the tuned
+    `ladder.RECIPES`) trained from every seed; all scored on the same test tokens."""
+    recipes = ladder.RECIPES if recipes is None else recipes
+    slices = ladder.book_slices()
+    V = len(slices.vocab)
+    n, k, _ = choose_add_k(slices.fit, slices.dev, V)
+    n_kn, _ = choose_kneser_ney_order(slices.fit, slices.dev, V)
+    models = {
+        f"add-k {n}-gram (k={k})": {"test_ppl": [ladder.stream_perplexity(NgramModel(slices.fit, n, V, k), slices.test)]},
+        f"Kneser-Ney {n_kn}-gram": {"test_ppl": [ladder.stream_perplexity(KneserNeyModel(slices.fit, n_kn, V), slices.test)]},
+    }
+    for cell, recipe in recipes.items():
+        name = f"{cell}, hidden {recipe['num_hiddens']}, peak lr {recipe['lr']}"
+        models[name] = {"test_ppl": [], "seconds": []}
+        for seed in seeds:
+            start = time.perf_counter()
+            net, _ = ladder.train_recurrent(cell, slices, seed, **recipe, device="cpu", num_epochs=num_epochs)
+            models[name]["seconds"].append(time.perf_counter() - start)
+            models[name]["test_ppl"].append(ladder.stream_perplexity(net, slices.test))
+    return {"models": models, "seeds": list(seeds), "num_epochs": num_epochs or ladder.SHARED["num_epochs"],
+            "threads": torch.get_num_threads()}
 
 
 def print_table(result: dict) -> None:
-    if "val_ppl" in result:
-        print(f"held-out perplexity {result['val_ppl']:.2f} after {result['seconds']:.0f} s of training "
-              f"(best n-gram: the {result['best_ngram_n']}-gram, {result['best_ngram_val_ppl']:.2f})")
-        print("recipe:", ", ".join(f"{k}={v}" for k, v in result["recipe"].items()))
+    if "models" in result:
+        print(f"{'model':<34} {'test ppl':>9} {'range':>15} {'bits/char':>9} {'s/training':>10}")
+        for name, model in result["models"].items():
+            values = model["test_ppl"]
+            mean = sum(values) / len(values)
+            spread = f"{min(values):.3f}-{max(values):.3f}" if len(values) > 1 else ""
+            seconds = f"{sum(model['seconds']) / len(model['seconds']):.0f}" if "seconds" in model else ""
+            print(f"{name:<34} {mean:>9.3f} {spread:>15} {math.log2(mean):>9.2f} {seconds:>10}")
+        print(f"(seeds {result['seeds']}, {result['num_epochs']} epochs, {result['threads']} threads)")
         return
     print(f"{'variant':<20} {'tokens/s':>10} {'train ppl':>10}")
     for name in ("reference_scratch", "fast_scratch", "reference_concise", "fast_concise"):
@@ -128,7 +129,7 @@ def print_table(result: dict) -> None:
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m charrnn.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=40, help="counted epochs per variant (default 40, about a minute)")
-    parser.add_argument("--quality", action="store_true", help="time to a held-out perplexity instead")
+    parser.add_argument("--quality", action="store_true", help="chapter 6's ladder instead (several minutes)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     if args.epochs <= 0:

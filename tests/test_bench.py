@@ -20,11 +20,16 @@ def test_throughput_reports_every_variant_and_the_same_learning_on_both_paths():
     assert result["bound_tokens_per_s"] == pytest.approx(result["gemm_gflops"] * 1e9 / result["flops_per_token"])
 
 
-def test_quality_on_a_short_recipe_reports_the_ngram_baseline():
-    recipe = dict(bench.QUALITY_RECIPE, num_hiddens=32, num_epochs=1)
-    result = bench.quality(recipe)
-    assert 1 < result["val_ppl"] < 28 and result["seconds"] > 0
-    assert result["best_ngram_n"] == 5 and result["best_ngram_val_ppl"] == pytest.approx(4.50, abs=0.01)
+def test_quality_runs_the_ladder_on_a_short_recipe(capsys):
+    result = bench.quality({"GRU": {"num_hiddens": 16, "lr": 1e-2}}, seeds=(0, 1), num_epochs=1)
+    models = result["models"]
+    assert list(models) == ["add-k 5-gram (k=0.03)", "Kneser-Ney 6-gram", "GRU, hidden 16, peak lr 0.01"]
+    gru = models["GRU, hidden 16, peak lr 0.01"]
+    assert len(gru["test_ppl"]) == 2 and gru["test_ppl"][0] != gru["test_ppl"][1], "two seeds, two runs"
+    assert all(1 < ppl < 28 for ppl in gru["test_ppl"]) and min(gru["seconds"]) > 0
+    assert models["Kneser-Ney 6-gram"]["test_ppl"][0] < models["add-k 5-gram (k=0.03)"]["test_ppl"][0]
+    bench.print_table(result)
+    assert "bits/char" in capsys.readouterr().out
 
 
 def test_command_line_json_and_bad_epochs(capsys):
