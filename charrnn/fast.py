@@ -1,7 +1,7 @@
 """The fast path: the same RNN maths as `RNNScratch`, arranged for speed.
 
-Three changes, none of which alters the function computed (chapter 3 proves the first; the
-others only regroup sums):
+Three changes, none of which alters the function computed (chapter 3 checks the first
+numerically; the others only regroup sums):
 1. The input product one_hot(x_t) W_xh is a row lookup W_xh[x_t], for all steps at once.
 2. The output layer is one matrix multiply over all steps instead of one per step.
 3. Backpropagation through time is written by hand: the loop only carries the gradient of the
