@@ -86,7 +86,9 @@ def rnn_stream_nll(
     if len(ids) <= warmup:
         raise ValueError(f"ids: {len(ids)} tokens leave nothing to score after {warmup} of warm-up")
     check_positive_int("chunk", chunk)
-    check_same_vocab("ids", getattr(ids, "vocab", None), getattr(net, "vocab", None))
+    check_same_vocab(
+        "the stream", getattr(ids, "vocab", None), getattr(net, "vocab", None), "stream.encoded_with(vocab)"
+    )
     device = next(net.parameters()).device
     stream = torch.as_tensor(ids, device=device)
     was_training = net.training

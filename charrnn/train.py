@@ -30,8 +30,14 @@ class VocabMismatchError(ValueError):
     stands for another character, so a loss or perplexity computed on them is meaningless."""
 
 
-def check_same_vocab(name: str, data_vocab: Vocab | None, model_vocab: Vocab | None) -> None:
-    """Raise VocabMismatchError if both vocabularies are known and differ (None: not known)."""
+def check_same_vocab(
+    name: str,
+    data_vocab: Vocab | None,
+    model_vocab: Vocab | None,
+    remedy: str = "load_data(..., vocab=vocab)",
+) -> None:
+    """Raise VocabMismatchError if both vocabularies are known and differ (None: not known);
+    the message suggests `remedy` as the way to encode the text with the model's vocabulary."""
     if data_vocab is None or model_vocab is None or data_vocab == model_vocab:
         return
     pairs = list(zip(model_vocab.idx_to_token, data_vocab.idx_to_token))
@@ -41,7 +47,7 @@ def check_same_vocab(name: str, data_vocab: Vocab | None, model_vocab: Vocab | N
     raise VocabMismatchError(
         f"{name} holds ids from another vocabulary than the model's: {len(data_vocab)} tokens against "
         f"{len(model_vocab)}, {len(differ)} of the shared ids stand for other tokens{example}; encode "
-        "the text with the model's vocabulary, e.g. load_data(..., vocab=vocab)"
+        f"the text with the model's vocabulary, e.g. {remedy}"
     )
 
 
