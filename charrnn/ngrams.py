@@ -21,7 +21,6 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 
-from .batches import split_corpus
 from .checks import check_positive_float, check_positive_int
 from .ladder import stream_perplexity
 
@@ -63,14 +62,6 @@ class NgramModel:
             for t in range(self.n - 1, len(tokens))
         )
         return math.exp(nll / (len(tokens) - self.n + 1))
-
-
-def heldout_perplexity(train_ids: Sequence, heldout_ids: Sequence, n: int, vocab_size: int) -> tuple[float, float]:
-    """Chapter 1's baseline for one n: choose k from `K_GRID` on a development slice cut from the
-    end of the training text, refit on all of it, score the held-out text. Returns (k, perplexity)."""
-    fit_ids, dev_ids = split_corpus(list(train_ids), 0.1)
-    k = min(K_GRID, key=lambda k: NgramModel(fit_ids, n, vocab_size, k).perplexity(dev_ids))
-    return k, NgramModel(train_ids, n, vocab_size, k).perplexity(heldout_ids)
 
 
 def continuation_counts(tokens: Sequence, k: int) -> Counter:

@@ -40,11 +40,11 @@ def plot_units(text: str, rows: dict[str, list[float]], ax=None) -> Figure:
     """A heatmap of a few hidden units (rows, labelled by the dict's keys) over the characters of a
     short `text` (columns, labelled by the characters; ␣ is a space, ⏎ a newline)."""
     if ax is None:
-        _, ax = plt.subplots(figsize=(max(6, 0.16 * len(text)), 0.5 + 0.45 * len(rows)), layout="constrained")
+        _, ax = plt.subplots(figsize=(max(6, 0.2 * len(text)), 0.8 + 0.6 * len(rows)), layout="constrained")
     image = ax.imshow(list(rows.values()), cmap="bwr", vmin=-1, vmax=1, aspect="auto", interpolation="nearest")
     ax.set_yticks(range(len(rows)), list(rows))
     shown = [{" ": "␣", "\n": "⏎"}.get(char, char) for char in text]
-    ax.set_xticks(range(len(text)), shown, fontsize=8, fontfamily="monospace")
+    ax.set_xticks(range(len(text)), shown, fontsize=11, fontfamily="monospace")  # readable at page size
     ax.tick_params(axis="x", length=0)
     ax.figure.colorbar(image, ax=ax, label="activation", pad=0.01, fraction=0.02)
     return ax.figure

@@ -5,7 +5,7 @@ The search is correlation: for each readable feature of the text (is this a spac
 the word, or the line, are we? are we inside a quotation?), the unit whose activation has the
 largest |Pearson r| with it. A unit can correlate with a feature without "meaning" it, and a
 feature can be spread over many units: chapter 7 compares with the same search over an untrained
-network, and asks all units at once with a linear probe (`linear_probe_r2`).
+network, and asks all units at once with linear probes written out in the chapter.
 """
 
 from typing import NamedTuple
@@ -113,20 +113,3 @@ def find_units(states: torch.Tensor, features: dict[str, torch.Tensor]) -> list[
         unit = int(r.abs().argmax())
         matches.append(UnitMatch(name, unit, float(r[unit])))
     return matches
-
-
-def linear_probe_r2(states: torch.Tensor, feature: torch.Tensor, train_fraction: float = 0.5) -> float:
-    """How well all units together hold `feature`, linearly: a least-squares fit (with a bias)
-    on the first `train_fraction` of the characters, scored as R^2 on the rest. Near 1: the
-    state holds the feature; near 0 or below: no better than always guessing the mean."""
-    if not 0 < train_fraction < 1:
-        raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction!r}")
-    if feature.shape != states.shape[:1]:
-        raise ValueError(f"feature has {feature.numel()} values for {states.shape[0]} characters")
-    X = torch.cat([states.double(), torch.ones(len(states), 1, dtype=torch.float64)], dim=1)
-    y = feature.double()
-    cut = int(len(y) * train_fraction)
-    weights = torch.linalg.lstsq(X[:cut], y[:cut, None]).solution
-    residual = y[cut:] - (X[cut:] @ weights).squeeze(1)
-    spread = y[cut:] - y[cut:].mean()
-    return float(1 - residual.square().sum() / spread.square().sum())

@@ -4,7 +4,6 @@ import random
 
 import pytest
 
-import charrnn
 from charrnn.ladder import book_slices, stream_perplexity
 from charrnn.ngrams import (
     K_GRID,
@@ -14,7 +13,6 @@ from charrnn.ngrams import (
     choose_kneser_ney_order,
     continuation_counts,
     count_ngrams,
-    heldout_perplexity,
 )
 
 
@@ -55,12 +53,6 @@ def test_bad_arguments():
         NgramModel(list("abc"), 4, 3)
     with pytest.raises(ValueError, match="need at least 3 tokens, got 2"):
         NgramModel(list("abcd"), 3, 4).perplexity(list("ab"))
-
-
-def test_chapter_one_baseline_on_the_time_machine():
-    data = charrnn.load_data(batch_size=32, num_steps=35, val_fraction=0.1)
-    k, ppl = heldout_perplexity(data.train.corpus.tolist(), data.val.corpus.tolist(), 5, len(data.vocab))
-    assert k in K_GRID and ppl == pytest.approx(4.50, abs=0.01)
 
 
 # Interpolated Kneser-Ney
