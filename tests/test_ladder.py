@@ -76,7 +76,10 @@ def test_bad_arguments_are_named(slices):
         ladder.train_recurrent("Transformer", slices, 0, 8, 1e-2)
 
 
-def test_the_recipes_come_from_the_grid():
+def test_the_recipes_are_the_winners_of_the_recorded_search_inside_its_grid():
+    assert set(ladder.RECIPES) == set(ladder.DEV_SEARCH) == set(ladder.CELLS)
     for cell, recipe in ladder.RECIPES.items():
-        assert cell in ladder.CELLS
-        assert recipe["num_hiddens"] in ladder.GRID["num_hiddens"] and recipe["lr"] in ladder.GRID["lr"]
+        search = ladder.DEV_SEARCH[cell]
+        assert tuple(search) == ladder.GRID["lr"] and recipe["num_hiddens"] in ladder.GRID["num_hiddens"]
+        assert recipe["lr"] == min(search, key=search.get)
+        assert recipe["lr"] not in (min(search), max(search)), "the best rate is inside the grid"
