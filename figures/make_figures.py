@@ -1,9 +1,14 @@
 """Writes the book's SVG figures by hand-placing boxes and arrows: no plotting library, no web.
 
-Run `python figures/make_figures.py` from the repository root after changing a figure.
+Run `python figures/make_figures.py` from the repository root after changing a figure. The
+minibatch figure cuts the stream with charrnn's own iterators, so it shows what the code does.
 """
 
 from pathlib import Path
+
+import torch
+
+from charrnn.batches import seq_data_iter_random, seq_data_iter_sequential
 
 HERE = Path(__file__).parent
 BOX_W, BOX_H = 64, 36
@@ -57,5 +62,132 @@ def _sub(n: int) -> str:
     return "".join("₀₁₂₃₄₅₆₇₈₉"[int(d)] for d in str(n))
 
 
+HEAD = (
+    '<defs><marker id="head" markerWidth="8" markerHeight="8" refX="7" refY="4" orient="auto">'
+    '<path d="M0,0 L8,4 L0,8 z" fill="#333"/></marker></defs>\n'
+)
+
+
+def _svg(width: int, height: int, body: list[str]) -> str:
+    """An SVG with readable text: no label smaller than 16 px, 12 pt where the page shows it whole."""
+    return "".join(
+        [
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="16">\n',
+            HEAD,
+            '<rect width="100%" height="100%" fill="white"/>\n',
+            *body,
+            "</svg>\n",
+        ]
+    )
+
+
+def _rect(x: float, y: float, w: float, h: float, label: str, fill: str, mono: bool = False) -> str:
+    """A box centred at (x, y)."""
+    font = ' font-family="monospace" font-size="17"' if mono else ""
+    return (
+        f'<rect x="{x - w / 2}" y="{y - h / 2}" width="{w}" height="{h}" rx="5" '
+        f'fill="{fill}" stroke="#333"/>\n'
+        f'<text x="{x}" y="{y + 5}" text-anchor="middle"{font}>{label}</text>\n'
+    )
+
+
+def _text(x: float, y: float, label: str, anchor: str = "start", extra: str = "") -> str:
+    return f'<text x="{x}" y="{y}" text-anchor="{anchor}"{extra}>{label}</text>\n'
+
+
+def char_language_model(word: str = "machine") -> str:
+    """A character-level language model on `word`: it reads word[:-1] and predicts word[1:]."""
+    steps, gap, first, w, h = len(word) - 1, 90, 238, 56, 34
+    rows = {"target": 40, "output": 120, "hidden": 205, "input": 290}
+    names = {"target": "target", "output": "output", "hidden": "hidden state", "input": "input"}
+    body = [_text(104, y + 5, names[row], "end", ' font-size="16"') for row, y in rows.items()]
+    body += [
+        _rect(first - gap, rows["hidden"], w, h, "h₀", "#eee"),
+        arrow(first - gap + w / 2, rows["hidden"], first - w / 2 - 2, rows["hidden"]),
+    ]
+    for t in range(1, steps + 1):
+        x = first + (t - 1) * gap
+        body += [
+            _rect(x, rows["input"], w, h, word[t - 1], "#dbeafe", mono=True),
+            _rect(x, rows["hidden"], w, h, f"h{_sub(t)}", "#fde68a"),
+            _rect(x, rows["output"], w, h, f"o{_sub(t)}", "#d1fae5"),
+            _rect(x, rows["target"], w, h, word[t], "#fce7f3", mono=True),
+            arrow(x, rows["input"] - h / 2, x, rows["hidden"] + h / 2 + 2),
+            arrow(x, rows["hidden"] - h / 2, x, rows["output"] + h / 2 + 2),
+            f'<line x1="{x}" y1="{rows["output"] - h / 2}" x2="{x}" y2="{rows["target"] + h / 2}" '
+            'stroke="#b91c1c" stroke-dasharray="4 3"/>\n',
+        ]
+        if t < steps:
+            body.append(arrow(x + w / 2, rows["hidden"], x + gap - w / 2 - 2, rows["hidden"]))
+    body.append(_text(first + 6, (rows["output"] + rows["target"]) / 2 + 5, "loss",
+                      extra=' font-size="16" fill="#b91c1c" font-style="italic"'))
+    return _svg(int(first + (steps - 1) * gap + w / 2 + 12), 320, body)
+
+
+# Three batches of two rows of five characters, cut from the start of the book. The seed is one
+# whose epoch starts at offset 1 for both kinds of batches, so that the two bars differ only in
+# which window goes where.
+STREAM = "the time machine by h g wells i t"
+BATCH_SIZE, NUM_STEPS, SEED = 2, 5, 16
+BATCH_COLOURS = ["#dbeafe", "#fde68a", "#d1fae5"]
+
+
+def _windows(iterator) -> dict[int, tuple[int, int]]:
+    """Start of each window in the stream -> (batch, row), from an iterator over positions."""
+    return {
+        int(start): (batch, row)
+        for batch, (inputs, _) in enumerate(iterator)
+        for row, start in enumerate(inputs[:, 0])
+    }
+
+
+def _minibatch_panel(top: float, title: str, note: str, windows: dict[int, tuple[int, int]]) -> list[str]:
+    cell, left = 20, 30
+    used = {start + i: start for start in windows for i in range(NUM_STEPS)}
+    body = [_text(left, top, title, extra=' font-weight="bold"')]
+    for i, char in enumerate(STREAM):  # the stream, each character coloured by its batch
+        fill = BATCH_COLOURS[windows[used[i]][0]] if i in used else "#e5e5e5"
+        body.append(_rect(left + cell * i + cell / 2, top + 28, cell, 26, char.replace(" ", "␣"), fill, mono=True))
+    for start, (batch, row) in windows.items():  # a bracket under each window, and where it goes
+        x1, x2, y = left + cell * start + 3, left + cell * (start + NUM_STEPS) - 3, top + 46
+        body += [
+            f'<path d="M{x1},{y} L{x1},{y + 5} L{x2},{y + 5} L{x2},{y}" fill="none" stroke="#333"/>\n',
+            _text((x1 + x2) / 2, y + 22, f"batch {batch + 1}", "middle", ' font-size="16"'),
+            _text((x1 + x2) / 2, y + 39, f"row {row + 1}", "middle", ' font-size="16"'),
+        ]
+    grid_top = top + 120
+    for batch in range(len(BATCH_COLOURS)):  # the batches as the model receives them
+        x0 = left + 70 + batch * 215
+        body.append(_text(x0 + cell * NUM_STEPS / 2, grid_top - 8, f"batch {batch + 1}", "middle"))
+        for start, (b, row) in windows.items():
+            if b != batch:
+                continue
+            for i in range(NUM_STEPS):
+                body.append(_rect(x0 + cell * i + cell / 2, grid_top + 13 + 26 * row, cell, 26,
+                                  STREAM[start + i].replace(" ", "␣"), BATCH_COLOURS[batch], mono=True))
+    for row in range(BATCH_SIZE):
+        body.append(_text(left + 60, grid_top + 18 + 26 * row, f"row {row + 1}", "end", ' font-size="16"'))
+    body.append(_text(left, grid_top + 88, note, extra=' font-size="16"'))
+    return body
+
+
+def minibatches() -> str:
+    """How sequential and random minibatches cut one stream into windows (grey: not an input)."""
+    positions = torch.arange(len(STREAM))
+    sequential = seq_data_iter_sequential(positions, BATCH_SIZE, NUM_STEPS, torch.Generator().manual_seed(SEED))
+    random = seq_data_iter_random(positions, BATCH_SIZE, NUM_STEPS, torch.Generator().manual_seed(SEED))
+    body = _minibatch_panel(
+        24, "sequential minibatches", "row j continues row j of the batch before: the state carries over",
+        _windows(sequential),
+    ) + _minibatch_panel(
+        270, "random minibatches", "windows in random order: the state starts at zero for every batch",
+        _windows(random),
+    )
+    return _svg(720, 495, body)
+
+
 if __name__ == "__main__":
     (HERE / "rnn-unrolled.svg").write_text(unrolled_rnn(), encoding="utf-8")
+    (HERE / "char-language-model.svg").write_text(char_language_model(), encoding="utf-8")
+    (HERE / "minibatches.svg").write_text(minibatches(), encoding="utf-8")
