@@ -15,7 +15,7 @@ import torch
 
 from .checks import check_choice, check_positive_int
 from .corpus import TOKEN_KINDS, corpus_tokens, preprocess, read_text, read_time_machine
-from .vocab import Vocab
+from .vocab import Vocab, check_covers
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 
@@ -175,12 +175,7 @@ def load_data(
     if vocab is None:
         vocab = Vocab(tokens)
     else:
-        missing = sorted(set(tokens) - set(vocab.idx_to_token))
-        if missing:
-            raise ValueError(
-                f"vocab lacks {len(missing)} of the text's tokens ({missing[:10]}): they would all become "
-                "<unk>, which the model never saw; use a vocabulary built from a text that holds them"
-            )
+        check_covers(vocab, tokens, "the text")
     train_ids, val_ids = split_corpus(vocab[tokens], val_fraction)
     train = SeqDataLoader(train_ids, batch_size, num_steps, use_random_iter, seed, vocab=vocab)
     val = None

@@ -17,9 +17,9 @@ from torch import nn
 
 from .batches import SeqDataLoader, load_data
 from .checks import check_positive_int
-from .models import RNNModel
+from .models import CELLS, RNNModel
 from .train import DivergenceError, History, check_same_vocab, train
-from .vocab import Vocab
+from .vocab import Vocab, check_covers
 
 WARMUP = 10
 DEV_FRACTION = TEST_FRACTION = 0.1
@@ -36,9 +36,7 @@ class Stream(list):
     def encoded_with(self, vocab: Vocab) -> "Stream":
         """The same tokens as ids of `vocab` (every token must be in it)."""
         tokens = self.vocab.to_tokens(list(self))
-        missing = sorted(set(tokens) - set(vocab.idx_to_token))
-        if missing:
-            raise ValueError(f"vocab lacks {len(missing)} of the stream's tokens: {missing[:10]}")
+        check_covers(vocab, tokens, "the stream")
         return Stream(vocab[tokens], vocab)
 
 
@@ -71,7 +69,7 @@ def ngram_stream_nll(model, ids: Sequence[int], warmup: int = WARMUP) -> tuple[f
     if model.n - 1 > warmup:
         raise ValueError(f"a {model.n}-gram needs {model.n - 1} tokens of context, more than warmup={warmup}")
     nll = -sum(
-        math.log(model.prob(tuple(ids[t - model.n + 1 : t]) if model.n > 1 else (), ids[t]))
+        math.log(model.prob(tuple(ids[t - model.n + 1 : t]), ids[t]))
         for t in range(warmup, len(ids))
     )
     return nll, len(ids) - warmup
@@ -120,8 +118,6 @@ def fit_loader(slices: Slices, batch_size: int, num_steps: int, seed: int) -> Se
     picks the random offset the stream is cut at in each epoch."""
     return SeqDataLoader(slices.fit, batch_size, num_steps, seed=seed, vocab=slices.vocab)
 
-
-CELLS = {"RNN": nn.RNN, "GRU": nn.GRU, "LSTM": nn.LSTM}
 
 # What every recurrent model of the ladder shares: windows of 64 steps in batches of 32, Adam with
 # a one-cycle schedule, global-norm clipping at 1, a budget of 10 epochs over the fit slice.

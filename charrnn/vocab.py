@@ -62,3 +62,14 @@ class Vocab:
         shown = ", ".join(repr(t) for t in self.idx_to_token[:10])
         more = ", ..." if len(self) > 10 else ""
         return f"Vocab(size={len(self)}: [{shown}{more}])"
+
+
+def check_covers(vocab: Vocab, tokens: Iterable, what: str) -> None:
+    """Raise ValueError if `tokens` (those of `what`) hold tokens that `vocab` lacks: encoded
+    with it they would all become `<unk>`, which a model trained with it never saw."""
+    missing = sorted(set(tokens) - set(vocab.idx_to_token))
+    if missing:
+        raise ValueError(
+            f"vocab lacks {len(missing)} of {what}'s tokens ({missing[:10]}): they would all become "
+            "<unk>, which the model never saw; use a vocabulary built from a text that holds them"
+        )

@@ -65,6 +65,8 @@ def test_a_stream_from_another_vocabulary_is_refused(slices):
     reencoded = slices.test.encoded_with(classic_vocab)
     assert classic_vocab.to_tokens(list(reencoded)) == slices.vocab.to_tokens(list(slices.test))
     assert math.isfinite(ladder.stream_perplexity(net, reencoded))
+    with pytest.raises(ValueError, match="vocab lacks 23 of the stream's tokens"):
+        slices.test.encoded_with(charrnn.Vocab(list("abc ")))
 
 
 def test_bad_arguments_are_named(slices):
