@@ -70,8 +70,13 @@ def next_char_probabilities(prefix: str, net: nn.Module, vocab: Vocab, temperatu
     return torch.softmax(logits, dim=0)
 
 
-SAMPLER_JS = resources.files("charrnn").joinpath("js/sampler.js").read_text(encoding="utf-8")
-UNITS_JS = resources.files("charrnn").joinpath("js/units.js").read_text(encoding="utf-8")
+def _javascript(*names: str) -> str:
+    """The files of `charrnn/js/` named, one after the other, as one script."""
+    return "\n".join(resources.files("charrnn").joinpath("js", name).read_text(encoding="utf-8") for name in names)
+
+
+SAMPLER_JS = _javascript("random.js", "sampler.js")
+UNITS_JS = _javascript("units.js")
 
 
 def _panel_html(css_class: str, style: str, controls: str, data: dict, script: str, mount: str) -> str:

@@ -90,7 +90,8 @@ def test_javascript_forward_pass_matches_pytorch(data, tmp_path):
     (tmp_path / "weights.json").write_text(json.dumps(live.export_weights(net, data.vocab)))
     script = f"""
         globalThis.window = globalThis;
-        eval(require("fs").readFileSync({json.dumps(str(live.resources.files("charrnn") / "js" / "sampler.js"))}, "utf8"));
+        for (const file of ["random.js", "sampler.js"])
+            eval(require("fs").readFileSync({json.dumps(str(live.resources.files("charrnn") / "js"))} + "/" + file, "utf8"));
         const model = new charrnn.CharRNN(JSON.parse(require("fs").readFileSync({json.dumps(str(tmp_path / "weights.json"))}, "utf8")));
         console.log(JSON.stringify({{
             probs: model.nextProbabilities("the time trav", 0.7),

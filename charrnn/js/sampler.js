@@ -1,8 +1,8 @@
 // The forward pass of charrnn.RNNScratch in plain JavaScript, so that a static page can sample.
 //   H_t = tanh(X_t W_xh + H_{t-1} W_hh + b_h),   O_t = H_t W_hq + b_q
 // X_t is one-hot, so X_t W_xh is just row X_t of W_xh. Weights arrive as float32 (base64);
-// the arithmetic is float64, so the probabilities match PyTorch's to about 1e-7.
-window.charrnn = window.charrnn || {};
+// the arithmetic is float64, so the probabilities match PyTorch's to about 1e-7. Needs random.js.
+globalThis.charrnn = globalThis.charrnn || {};
 
 charrnn.decodeFloat32 = function (base64) {
   const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
@@ -10,13 +10,18 @@ charrnn.decodeFloat32 = function (base64) {
 };
 
 charrnn.CharRNN = class {
+  // `exported`: as charrnn.live.export_weights writes it (weights as base64 float32), or with
+  // the weights as arrays, as the in-page trainer hands them over.
   constructor(exported) {
     this.tokens = exported.tokens; // index -> character; index 0 is <unk>
     this.ids = new Map(this.tokens.map((token, id) => [token, id]));
     this.V = this.tokens.length;
     this.H = exported.num_hiddens;
     this.phi = exported.nonlinearity === "relu" ? (z) => Math.max(z, 0) : Math.tanh;
-    for (const name of ["W_xh", "W_hh", "b_h", "W_hq", "b_q"]) this[name] = charrnn.decodeFloat32(exported[name]);
+    for (const name of ["W_xh", "W_hh", "b_h", "W_hq", "b_q"]) {
+      const weights = exported[name];
+      this[name] = typeof weights === "string" ? charrnn.decodeFloat32(weights) : weights;
+    }
   }
 
   // Characters of `text` the model has never seen, sorted.
@@ -91,34 +96,32 @@ charrnn.displayToken = function (token) {
   return new Map([[" ", "␣"], ["\n", "⏎"]]).get(token) ?? token;
 };
 
-// A small seedable generator (mulberry32), so that a seed gives the same text every time.
-charrnn.seededRandom = function (seed) {
-  let a = seed >>> 0;
-  return function () {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
-
 // Wire the panel made by charrnn.live.LiveSampler: any input redraws the sample at once.
 charrnn.mountSampler = function (root, exported) {
   const model = new charrnn.CharRNN(exported);
+  root.charrnnModel = model;
+  charrnn.wireSampler(root, () => model);
+};
+
+// The sampler's controls (prefix, temperature, length, seed, "new sample") under `root`, drawing
+// from whatever model `currentModel()` gives (the in-page trainer swaps it as it learns), or
+// saying why there is nothing to draw. Returns the function that redraws.
+charrnn.wireSampler = function (root, currentModel, noModel = "no model yet") {
   const field = (name) => root.querySelector(`[name="${name}"]`);
   const [prefix, temperature, length, seed] = ["prefix", "temperature", "length", "seed"].map(field);
   const out = root.querySelector(".charrnn-sample"), bars = root.querySelector(".charrnn-next");
-  root.charrnnModel = model;
+  function refuse(message) {
+    out.textContent = message;
+    out.classList.add("charrnn-error");
+    bars.replaceChildren();
+  }
   function redraw() {
     root.querySelector(".charrnn-temperature").textContent = Number(temperature.value).toFixed(2);
     root.querySelector(".charrnn-length").textContent = length.value;
+    const model = currentModel();
+    if (!model) return refuse(noModel);
     const text = prefix.value, refusal = model.refusal(text);
-    if (refusal) {
-      out.textContent = refusal;
-      out.classList.add("charrnn-error");
-      bars.replaceChildren();
-      return;
-    }
+    if (refusal) return refuse(refusal);
     out.classList.remove("charrnn-error");
     const random = charrnn.seededRandom(Number(seed.value));
     out.textContent = model.sample(text, Number(length.value), Number(temperature.value), random);
@@ -139,4 +142,5 @@ charrnn.mountSampler = function (root, exported) {
   });
   for (const input of [prefix, temperature, length, seed]) input.addEventListener("input", redraw);
   redraw();
+  return redraw;
 };

@@ -1,0 +1,107 @@
+"""The JavaScript trainer (charrnn/js/trainer.js) against PyTorch, in Node.
+
+The page trains `RNNScratch`'s model with a backward pass written by hand; these tests hold its
+loss, its five gradients and whole training trajectories to PyTorch's autograd, both in float64.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+import charrnn
+from charrnn import live
+
+NODE = shutil.which("node")
+pytestmark = pytest.mark.skipif(NODE is None and not os.environ.get("CI"), reason="no Node.js")
+CHECK = Path(__file__).with_name("trainer_check.js")
+TRAINER_JS = Path(live.__file__).parent / "js" / "trainer.js"
+
+
+def problem(V=11, H=13, B=5, T=7, num_batches=1, seed=0, sigma=0.3):
+    """Initial weights (float64, large enough that tanh is far from linear) and random batches."""
+    generator = torch.Generator().manual_seed(seed)
+    net = charrnn.RNNScratch(V, H, sigma=sigma, generator=generator).double()
+    with torch.no_grad():
+        net.b_h.normal_(generator=generator)
+        net.b_q.normal_(generator=generator)
+    batches = [torch.randint(V, (B, T + 1), generator=generator) for _ in range(num_batches)]
+    return net, batches
+
+
+def as_json(net, batches, **settings):
+    B, T = batches[0].shape[0], batches[0].shape[1] - 1
+    return {
+        "V": net.vocab_size, "H": net.num_hiddens, "B": B, "T": T,
+        "weights": {name: getattr(net, name).detach().reshape(-1).tolist() for name in live.PARAMETERS},
+        # time-major, as the trainer reads them: entry t * B + b is step t of sequence b
+        "batches": [{"inputs": ids[:, :-1].T.reshape(-1).tolist(), "targets": ids[:, 1:].T.reshape(-1).tolist()}
+                    for ids in batches],
+        "optimizer": "sgd", "lr": 1.0, "theta": 1.0, **settings,
+    }
+
+
+def run_in_node(tmp_path, data):
+    path = tmp_path / "problem.json"
+    path.write_text(json.dumps(data))
+    result = subprocess.run([NODE, str(CHECK), str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def torch_loss(net, ids):
+    """The mean cross-entropy of a (B, T + 1) batch from the zero state, as the trainer defines it."""
+    X, Y = ids[:, :-1], ids[:, 1:]
+    logits, _ = net(X, net.begin_state(X.shape[0]))
+    return F.cross_entropy(logits, Y.T.reshape(-1))
+
+
+def relative_error(actual, expected: torch.Tensor) -> float:
+    actual = torch.tensor(actual, dtype=torch.float64).reshape(expected.shape)
+    return ((actual - expected).norm() / expected.norm()).item()
+
+
+@pytest.mark.parametrize("shape", [dict(V=11, H=13, B=5, T=7), dict(V=28, H=64, B=3, T=20), dict(V=5, H=4, B=1, T=2)])
+def test_loss_and_all_five_gradients_equal_pytorch_in_float64(tmp_path, shape):
+    net, batches = problem(**shape)
+    result = run_in_node(tmp_path, as_json(net, batches))
+    loss = torch_loss(net, batches[0])
+    loss.backward()
+    assert result["loss"] == pytest.approx(loss.item(), rel=1e-9, abs=0)
+    for name in live.PARAMETERS:
+        gradient = getattr(net, name).grad
+        assert gradient.norm() > 0, name  # a gradient that is zero would check nothing
+        assert relative_error(result["gradients"][name], gradient) < 1e-9, name
+
+
+def torch_trajectory(net, batches, optimizer, theta):
+    losses = []
+    for ids in batches:
+        optimizer.zero_grad()
+        loss = torch_loss(net, ids)
+        loss.backward()
+        charrnn.grad_clipping(net, theta)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+
+
+def test_fifty_sgd_steps_with_clipping_follow_pytorch(tmp_path):
+    net, batches = problem(V=28, H=32, B=8, T=12, num_batches=50, seed=1)
+    result = run_in_node(tmp_path, as_json(net, batches, optimizer="sgd", lr=1.0, theta=1.0))
+    expected = torch_trajectory(net, batches, torch.optim.SGD(net.parameters(), lr=1.0), theta=1.0)
+    assert result["trajectory"] == pytest.approx(expected, rel=1e-6, abs=0)
+    assert expected[-1] < expected[0] - 0.5, "it learned: the check covers real training"
+
+
+def test_fifty_adam_steps_with_clipping_follow_pytorch(tmp_path):
+    net, batches = problem(V=28, H=32, B=8, T=12, num_batches=50, seed=2)
+    result = run_in_node(tmp_path, as_json(net, batches, optimizer="adam", lr=0.01, theta=1.0))
+    expected = torch_trajectory(net, batches, torch.optim.Adam(net.parameters(), lr=0.01), theta=1.0)
+    assert result["trajectory"] == pytest.approx(expected, rel=1e-6, abs=0)
+    assert expected[-1] < expected[0] - 0.5

@@ -1,0 +1,26 @@
+// charrnn/js/trainer.js in Node, on a problem that the Python test writes as JSON:
+//   node tests/trainer_check.js PROBLEM.json
+// PROBLEM holds V, H, the initial weights (arrays by name, row-major), T, B and a list of
+// batches (time-major inputs and targets); `optimizer` ("sgd" or "adam"), `lr`, `theta`.
+// Prints, as JSON, the first batch's loss and the five gradients from the initial weights, and
+// the loss before each step of training on the batches in turn (clipped at theta).
+const fs = require("fs");
+const path = require("path");
+for (const file of ["random.js", "trainer.js"]) require(path.join(__dirname, "..", "charrnn", "js", file));
+
+const problem = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+const { V, H, T, B, batches } = problem;
+const model = new charrnn.RNN(V, H, { weights: problem.weights });
+const batch = (i) => [Int32Array.from(batches[i].inputs), Int32Array.from(batches[i].targets)];
+
+const loss = model.lossAndGradients(...batch(0), B, T);
+const gradients = Object.fromEntries(charrnn.PARAMETERS.map((name) => [name, Array.from(model.grads[name])]));
+
+const optimizer = problem.optimizer === "adam" ? new charrnn.Adam(problem.lr) : new charrnn.SGD(problem.lr);
+const trajectory = [];
+for (let i = 0; i < batches.length; i++) {
+  trajectory.push(model.lossAndGradients(...batch(i), B, T));
+  model.clipGradients(problem.theta);
+  optimizer.step(model);
+}
+console.log(JSON.stringify({ loss, gradients, trajectory }));
