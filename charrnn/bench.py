@@ -1,8 +1,10 @@
-"""Benchmarks that print figures: training throughput against the classic recipe, and the quality
-ladder of chapter 6 (test perplexity, mean and range over seeds, and seconds per training).
+"""Benchmarks that print figures: training throughput against the classic recipe, the quality
+ladder of chapter 6 (test perplexity, mean and range over seeds, and seconds per training), and
+the in-page trainer's throughput in headless Chromium against PyTorch on one thread.
 
     python -m charrnn.bench [--epochs N] [--json]     # throughput: reference against fast paths
     python -m charrnn.bench --quality [--json]        # chapter 6's ladder: n-grams, RNN, GRU, LSTM
+    python -m charrnn.bench --page [--json]           # the in-page trainer (needs Chromium, playwright)
 
 Throughput uses the classic setting of chapters 4 and 5: the first 10,000 characters, batches of
 32 x 35, SGD with learning rate 1, global-norm clipping at 1. Every model starts from the same
@@ -106,7 +108,122 @@ def quality(recipes: dict | None = None, seeds: tuple[int, ...] = (0, 1, 2), num
             "threads": torch.get_num_threads()}
 
 
+PAGE_SHAPE = {"num_hiddens": 128, "batch_size": 32, "num_steps": 35}
+
+# Runs in a Web Worker after random.js and trainer.js: the panel's training step (random windows,
+# loss and gradients, clipping at 1, Adam), timed after a warm-up.
+PAGE_BENCH_JS = """
+onmessage = ({ data: { text, H, B, T, warmup, steps } }) => {
+  const data = charrnn.prepareText(text, { numSteps: T });
+  const model = new charrnn.RNN(data.tokens.length, H, { random: charrnn.seededRandom(0) });
+  const optimizer = new charrnn.Adam(0.01), random = charrnn.seededRandom(1);
+  const inputs = new Int32Array(T * B), targets = new Int32Array(T * B);
+  let start = 0, loss = 0;
+  for (let step = 0; step < warmup + steps; step++) {
+    if (step === warmup) start = performance.now();
+    charrnn.randomWindows(data.train, B, T, random, inputs, targets);
+    loss = model.lossAndGradients(inputs, targets, B, T);
+    model.clipGradients(1);
+    optimizer.step(model);
+  }
+  postMessage({ seconds: (performance.now() - start) / 1000, loss });
+};
+"""
+
+
+def chromium_path() -> str:
+    """The Chromium the browser test uses: $CHROMIUM, else chromium on the PATH."""
+    import os
+    import shutil
+
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        raise SystemExit("no Chromium: install it (Debian: apt-get install chromium) or set CHROMIUM=/path/to/it")
+    return path
+
+
+def page_tokens_per_s(steps: int, warmup: int = 10) -> float:
+    """Characters per second of the in-page trainer's step in a Web Worker in headless Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    from .corpus import read_time_machine
+    from .live import _javascript
+
+    worker = _javascript("random.js", "trainer.js") + PAGE_BENCH_JS
+    setting = {"text": " ".join(read_time_machine()), "H": PAGE_SHAPE["num_hiddens"], "B": PAGE_SHAPE["batch_size"],
+               "T": PAGE_SHAPE["num_steps"], "warmup": warmup, "steps": steps}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            result = page.evaluate("""([source, setting]) => new Promise((resolve, reject) => {
+                const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+                const worker = new Worker(url);
+                worker.onmessage = ({ data }) => resolve(data);
+                worker.onerror = (event) => reject(new Error(event.message));
+                worker.postMessage(setting);
+            })""", [worker, setting])
+        finally:
+            browser.close()
+    return steps * PAGE_SHAPE["batch_size"] * PAGE_SHAPE["num_steps"] / result["seconds"]
+
+
+def torch_tokens_per_s(steps: int, dtype: torch.dtype, warmup: int = 10) -> float:
+    """The same training step in PyTorch on one thread: `RNNScratch(fast=True)`, Adam, clipping at 1."""
+    from .corpus import read_time_machine
+    from .train import grad_clipping
+    from .vocab import Vocab
+
+    text = " ".join(read_time_machine())
+    vocab = Vocab(list(text))
+    ids = torch.tensor(vocab[list(text)])
+    H, B, T = PAGE_SHAPE["num_hiddens"], PAGE_SHAPE["batch_size"], PAGE_SHAPE["num_steps"]
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        torch.manual_seed(0)
+        net = RNNScratch(len(vocab), H, fast=True).to(dtype)
+        optimizer = torch.optim.Adam(net.parameters(), lr=0.01)
+        for step in range(warmup + steps):
+            if step == warmup:
+                start = time.perf_counter()
+            starts = torch.randint(len(ids) - T, (B,))
+            batch = torch.stack([ids[s:s + T + 1] for s in starts])
+            logits, _ = net(batch[:, :-1], net.begin_state(B))
+            loss = nn.functional.cross_entropy(logits, batch[:, 1:].T.reshape(-1))
+            optimizer.zero_grad()
+            loss.backward()
+            grad_clipping(net, 1.0)
+            optimizer.step()
+        seconds = time.perf_counter() - start
+    finally:
+        torch.set_num_threads(threads)
+    return steps * B * T / seconds
+
+
+def page(steps: int) -> dict:
+    """The in-page trainer's throughput and PyTorch's on one thread, at the panel's run-B shape."""
+    result = {"shape": PAGE_SHAPE, "steps": steps, "page_tokens_per_s": page_tokens_per_s(steps)}
+    for name, dtype in (("float32", torch.float32), ("float64", torch.float64)):
+        result[f"torch_{name}_tokens_per_s"] = torch_tokens_per_s(steps, dtype)
+        result[f"ratio_to_torch_{name}"] = result["page_tokens_per_s"] / result[f"torch_{name}_tokens_per_s"]
+    result["flops_per_token"] = flops_per_token(PAGE_SHAPE["num_hiddens"], 28)
+    return result
+
+
 def print_table(result: dict) -> None:
+    if "page_tokens_per_s" in result:
+        shape = result["shape"]
+        print(f"hidden {shape['num_hiddens']}, batch {shape['batch_size']} x {shape['num_steps']} steps, "
+              f"Adam, clipping at 1; {result['steps']} timed steps each")
+        print(f"{'trainer':<44} {'tokens/s':>10} {'page / it':>10}")
+        print(f"{'in-page JavaScript (Web Worker, Chromium)':<44} {result['page_tokens_per_s']:>10,.0f}")
+        for name in ("float32", "float64"):
+            print(f"{'PyTorch ' + name + ', 1 thread, fast=True':<44} {result[f'torch_{name}_tokens_per_s']:>10,.0f} "
+                  f"{result[f'ratio_to_torch_{name}']:>10.2f}")
+        print(f"({result['flops_per_token'] / 1e3:.0f} kFLOP per token: the page runs at "
+              f"{result['page_tokens_per_s'] * result['flops_per_token'] / 1e9:.2f} GFLOP/s)")
+        return
     if "models" in result:
         print(f"{'model':<34} {'test ppl':>9} {'range':>15} {'bits/char':>9} {'s/training':>10}")
         for name, model in result["models"].items():
@@ -130,11 +247,17 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m charrnn.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=40, help="counted epochs per variant (default 40, about a minute)")
     parser.add_argument("--quality", action="store_true", help="chapter 6's ladder instead (several minutes)")
+    parser.add_argument("--page", action="store_true", help="the in-page trainer in headless Chromium, against PyTorch")
+    parser.add_argument("--steps", type=int, default=100, help="timed training steps for --page (default 100)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     if args.epochs <= 0:
         parser.error(f"--epochs must be a positive integer, got {args.epochs}")
-    result = quality() if args.quality else throughput(args.epochs)
+    if args.steps <= 0:
+        parser.error(f"--steps must be a positive integer, got {args.steps}")
+    if args.quality and args.page:
+        parser.error("choose one of --quality and --page")
+    result = quality() if args.quality else page(args.steps) if args.page else throughput(args.epochs)
     if args.json:
         print(json.dumps(result, indent=2))
     else:

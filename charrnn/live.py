@@ -10,11 +10,14 @@ import base64
 import hashlib
 import html
 import json
+import math
 from importlib import resources
 
 import torch
 from torch import nn
 
+from .checks import check_nonnegative_int
+from .corpus import read_time_machine
 from .models import RNNModel, RNNScratch
 from .sample import encode_prefix
 from .vocab import Vocab
@@ -177,3 +180,106 @@ class UnitHeatmap:
         unit = self.matches[0].unit if self.matches else 0
         controls = UNITS_CONTROLS.format(buttons=buttons, max_unit=self.num_units - 1, unit=unit)
         return _panel_html("charrnn-unit-heatmap", UNITS_STYLE, controls, data, UNITS_JS, "charrnn.mountUnitHeatmap")
+
+
+TRAINER_JS = _javascript("random.js", "sampler.js", "trainer.js", "train_panel.js")
+TRAINER_WORKER_JS = _javascript("random.js", "trainer.js", "train_worker.js")
+
+# The held-out tail is the text's last tenth, but at most this many characters, so that scoring
+# it stays quick.
+MAX_HELD_OUT = 10_000
+
+# What the panel's sliders span; a value typed outside is refused, in the page as here.
+TRAINER_RANGES = {
+    "hidden": {"label": "hidden size", "min": 8, "max": 256, "step": 8, "integer": True},
+    "lr": {"label": "learning rate", "min": 0.0001, "max": 1, "step": 0.1, "integer": False},
+    "numSteps": {"label": "steps per window", "min": 5, "max": 100, "step": 1, "integer": True},
+    "batchSize": {"label": "batch size", "min": 1, "max": 64, "step": 1, "integer": True},
+}
+
+TRAINER_STYLE = """#PANEL label { display: inline-block; margin: 0 1.2em 0.4em 0; }
+#PANEL input[type=number] { width: 5.5em; }
+#PANEL textarea { width: 100%; box-sizing: border-box; font-family: monospace; }
+#PANEL button { min-height: 2.2em; min-width: 4.5em; margin-right: 0.4em; }
+#PANEL .charrnn-runs { display: flex; flex-wrap: wrap; gap: 0.8em; }
+#PANEL .charrnn-run { flex: 1 1 18em; min-width: 0; border-left: 4px solid var(--colour); padding-left: 0.6em; }
+#PANEL .charrnn-run-sample, #PANEL .charrnn-sample { white-space: pre-wrap; background: #f6f6f6; color: #222;
+  padding: 0.5em; min-height: 3em; font-size: 0.9em; }
+#PANEL .charrnn-curves { width: 100%; height: 260px; display: block; margin: 0.6em 0; }
+#PANEL .charrnn-error, #PANEL .charrnn-message { color: #b00; }
+#PANEL .charrnn-next span { display: inline-block; height: 0.8em; background: #4a7bd0; margin: 0 0.4em; }
+#PANEL .charrnn-next code { display: inline-block; width: 1.2em; }
+"""
+
+
+def _setting(name: str, value: float, slider_value: float | None = None) -> str:
+    """A slider and a box for one of TRAINER_RANGES, set to `value`."""
+    r = TRAINER_RANGES[name]
+    if name == "lr":  # the slider moves over powers of ten
+        low, high, position = math.log10(r["min"]), math.log10(r["max"]), math.log10(value)
+    else:
+        low, high, position = r["min"], r["max"], value
+    return (f'<label>{r["label"]} <input name="{name}-slider" type="range" min="{low}" max="{high}" '
+            f'step="{r["step"]}" value="{position}"> <input name="{name}" type="number" min="{r["min"]}" '
+            f'max="{r["max"]}" step="any" value="{value}"></label>')
+
+
+class LiveTrainer:
+    """A panel that trains two character RNNs in the reader's browser, side by side, with no
+    kernel: `RNNScratch`'s model written out in JavaScript (`charrnn/js/trainer.js`), Adam with
+    gradients clipped at 1, each run in its own Web Worker. The reader picks each run's hidden
+    size, the learning rate, steps per window and batch size, and the text (The Time Machine as
+    the chapters clean it, or any text pasted in); it draws training and held-out perplexity as
+    the runs learn, samples from each, and offers chapter 4's sampler on either model. The last
+    tenth of the text (at most MAX_HELD_OUT characters) is held out."""
+
+    def __init__(self, hidden_sizes: tuple[int, int] = (16, 128), lr: float = 0.01, num_steps: int = 35,
+                 batch_size: int = 32, prefix: str = "time traveller", seed: int = 0) -> None:
+        if len(hidden_sizes) != 2:
+            raise ValueError(f"hidden_sizes must be two sizes, one per run, got {hidden_sizes!r}")
+        for name, value in [*(("hidden", h) for h in hidden_sizes), ("lr", lr), ("numSteps", num_steps),
+                            ("batchSize", batch_size)]:
+            r = TRAINER_RANGES[name]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not r["min"] <= value <= r["max"] \
+                    or (r["integer"] and value != int(value)):
+                raise ValueError(f"{r['label']} must be from {r['min']} to {r['max']}, got {value!r}")
+        self.text = " ".join(read_time_machine())
+        missing = sorted(set(prefix) - set(self.text)) if prefix else ["(empty)"]
+        if missing:
+            raise ValueError(f"prefix {prefix!r} has characters The Time Machine lacks once cleaned: {missing}")
+        self.hidden_sizes, self.lr, self.num_steps, self.batch_size = tuple(hidden_sizes), lr, num_steps, batch_size
+        self.prefix, self.seed = prefix, check_nonnegative_int("seed", seed)
+
+    @property
+    def held_out_length(self) -> int:
+        """How many characters of the book the panel holds out: its last tenth, at most MAX_HELD_OUT."""
+        return min(len(self.text) // 10, MAX_HELD_OUT)
+
+    def _repr_html_(self) -> str:
+        runs = "".join(
+            f'<div class="charrnn-run" data-run="{i}" style="--colour: {colour}"><b>run {"AB"[i]}</b> '
+            + _setting("hidden", hidden)
+            + '<div class="charrnn-run-status"></div><pre class="charrnn-run-sample"></pre></div>'
+            for i, (hidden, colour) in enumerate(zip(self.hidden_sizes, ("#1f6fc5", "#d9640b")))
+        )
+        sampler = SAMPLER_CONTROLS.format(prefix=html.escape(self.prefix, quote=True), temperature=0.8, length=200)
+        controls = f"""<div><label><input type="radio" name="source" value="book" checked> The Time Machine
+({len(self.text):,} characters, cleaned as in the chapters)</label>
+<label><input type="radio" name="source" value="own"> your own text, any alphabet:</label>
+<textarea name="own" rows="3" placeholder="paste a text of at least 200 characters here"></textarea></div>
+<div>{_setting("lr", self.lr)} {_setting("numSteps", self.num_steps)} {_setting("batchSize", self.batch_size)}</div>
+<div><button type="button" class="charrnn-train">Train</button><button type="button" class="charrnn-pause">Pause</button>
+<button type="button" class="charrnn-reset">Reset</button> <span class="charrnn-message" role="alert"></span></div>
+<div class="charrnn-runs">{runs}</div>
+<canvas class="charrnn-curves" role="img" aria-label="training and held-out perplexity of both runs"></canvas>
+<label>temperature of the samples above <input name="sample-temperature" type="range" min="0.1" max="2"
+step="0.05" value="0.8"> <span class="charrnn-sample-temperature">0.80</span></label>
+<div class="charrnn-sampler"><div>Chapter 4's sampler on
+<select name="run"><option value="0">run A</option><option value="1">run B</option></select>, as it learns:</div>
+{sampler}</div>"""
+        data = {
+            "text": self.text, "maxHeldOut": MAX_HELD_OUT, "prefix": self.prefix, "seed": self.seed,
+            "ranges": TRAINER_RANGES,
+            "runs": [{"hidden": h} for h in self.hidden_sizes], "worker": TRAINER_WORKER_JS,
+        }
+        return _panel_html("charrnn-live-trainer", TRAINER_STYLE, controls, data, TRAINER_JS, "charrnn.mountTrainer")

@@ -1,4 +1,5 @@
 import json
+import os
 
 import pytest
 
@@ -38,3 +39,26 @@ def test_command_line_json_and_bad_epochs(capsys):
     assert "--epochs must be a positive integer, got 0" in capsys.readouterr().err
     bench.main(["--epochs", "1", "--json"])
     assert set(json.loads(capsys.readouterr().out)) >= {"ratio_scratch", "ratio_concise", "gemm_gflops", "bound_tokens_per_s"}
+
+
+def test_page_benchmark_times_the_trainer_in_chromium_and_pytorch_on_one_thread(capsys):
+    try:
+        bench.chromium_path()
+    except SystemExit as no_chromium:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(str(no_chromium))
+    result = bench.page(steps=3)
+    assert result["shape"] == {"num_hiddens": 128, "batch_size": 32, "num_steps": 35}
+    for name in ("page", "torch_float32", "torch_float64"):
+        assert result[f"{name}_tokens_per_s"] > 0
+    assert result["ratio_to_torch_float32"] == result["page_tokens_per_s"] / result["torch_float32_tokens_per_s"]
+    assert result["flops_per_token"] == pytest.approx(120e3, rel=0.01)  # the 120 kFLOP per token
+    bench.print_table(result)
+    assert "in-page JavaScript" in capsys.readouterr().out
+
+
+def test_command_line_refuses_two_benchmarks_at_once(capsys):
+    with pytest.raises(SystemExit):
+        bench.main(["--quality", "--page"])
+    assert "choose one of --quality and --page" in capsys.readouterr().err

@@ -1,4 +1,5 @@
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -150,3 +151,36 @@ def test_sampler_panel_refuses_the_prefixes_that_charrnn_sample_refuses(tmp_path
             named = json.dumps(missing, separators=(",", ":"), ensure_ascii=False)  # as JSON.stringify writes it
             assert f"not in the vocabulary: {named}" in shown["sample"], shown["sample"]
             assert shown["bars"] == []
+
+
+def trainer_data(page):
+    return json.loads(page.split('class="charrnn-data">', 1)[1].split("</script>", 1)[0])
+
+
+def test_trainer_panel_embeds_the_book_the_worker_and_its_settings():
+    page = live.LiveTrainer(hidden_sizes=(8, 64), lr=0.02, num_steps=20, batch_size=16)._repr_html_()
+    data = trainer_data(page)
+    assert data["text"] == " ".join(charrnn.read_time_machine())  # the text the chapters train on
+    assert data["worker"] == live.TRAINER_WORKER_JS and live.TRAINER_JS in page
+    assert [run["hidden"] for run in data["runs"]] == [8, 64]
+    assert data["ranges"] == live.TRAINER_RANGES and data["maxHeldOut"] == live.MAX_HELD_OUT
+    for name, value in [("hidden", 8), ("hidden", 64), ("lr", 0.02), ("numSteps", 20), ("batchSize", 16)]:
+        assert f'name="{name}" type="number" min="{live.TRAINER_RANGES[name]["min"]}"' in page
+        assert f'value="{value}"' in page, (name, value)
+    assert page == live.LiveTrainer(hidden_sizes=(8, 64), lr=0.02, num_steps=20, batch_size=16)._repr_html_()
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (dict(hidden_sizes=(16, 512)), "hidden size must be from 8 to 256, got 512"),
+    (dict(hidden_sizes=(16,)), "hidden_sizes must be two sizes"),
+    (dict(hidden_sizes=(16, 12.5)), "hidden size must be from 8 to 256, got 12.5"),
+    (dict(lr=0), "learning rate must be from 0.0001 to 1, got 0"),
+    (dict(lr=True), "learning rate must be from 0.0001 to 1, got True"),
+    (dict(num_steps=101), "steps per window must be from 5 to 100, got 101"),
+    (dict(batch_size="32"), "batch size must be from 1 to 64, got '32'"),
+    (dict(prefix="Time"), "prefix 'Time' has characters The Time Machine lacks once cleaned: ['T']"),
+    (dict(seed=-1), "seed"),
+])
+def test_trainer_panel_refuses_settings_outside_its_sliders(arguments, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        live.LiveTrainer(**arguments)

@@ -105,3 +105,42 @@ def test_fifty_adam_steps_with_clipping_follow_pytorch(tmp_path):
     expected = torch_trajectory(net, batches, torch.optim.Adam(net.parameters(), lr=0.01), theta=1.0)
     assert result["trajectory"] == pytest.approx(expected, rel=1e-6, abs=0)
     assert expected[-1] < expected[0] - 0.5
+
+
+def test_held_out_scoring_is_the_cross_entropy_of_each_stream_read_from_the_zero_state(tmp_path):
+    net, batches = problem(V=11, H=13)
+    ids = torch.randint(11, (3 * 9 + 2,), generator=torch.Generator().manual_seed(5))
+    result = run_in_node(tmp_path, {**as_json(net, batches), "score": {"ids": ids.tolist(), "streams": 3}})
+    # Three streams of 9 characters (the last 2 left over); in each, characters 2..9 are scored.
+    with torch.no_grad():
+        expected = sum(torch_loss(net, piece[None]).item() * 8 for piece in ids[:27].reshape(3, 9))
+    assert result["scored"]["count"] == 24
+    assert result["scored"]["nll"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_text_is_split_and_indexed_as_the_book_does(tmp_path):
+    book = " ".join(charrnn.read_time_machine())
+    own = "καλημέρα 🙂 κόσμε, 早上好世界! " * 10  # any Unicode: Greek, an emoji (two UTF-16 units), Chinese
+    net, batches = problem()
+    texts = [[book, 35, live.MAX_HELD_OUT], [own, 35], ["", 35], ["a" * 199, 35], ["ab" * 150, 300]]
+    book_seen, own_seen, empty, short, window = run_in_node(tmp_path, {**as_json(net, batches), "texts": texts})["prepared"]
+
+    vocab = charrnn.Vocab(list(book))  # the book's own vocabulary: the same indices
+    assert book_seen["tokens"] == vocab.idx_to_token
+    held_out = live.LiveTrainer().held_out_length
+    assert held_out == min(len(book) // 10, live.MAX_HELD_OUT)
+    assert book_seen["heldOut"] == vocab[list(book[-held_out:])]
+    assert book_seen["train"] == vocab[list(book[:-held_out])]
+
+    characters = list(own)  # code points, so the emoji is one character, as Python counts it
+    assert own_seen["tokens"] == charrnn.Vocab(characters).idx_to_token and "🙂" in own_seen["tokens"]
+    assert len(own_seen["train"]) + len(own_seen["heldOut"]) == len(characters)
+    assert empty["error"] == "InputError: the text has 0 characters; at least 200 are needed"
+    assert short["error"] == "InputError: the text has 199 characters; at least 200 are needed"
+    assert window["error"].startswith("InputError: the training part of the text has 270 characters, fewer than "
+                                      "one window of 300 steps")
+
+
+def test_the_page_script_cannot_close_its_own_script_tag():
+    for script in (live.TRAINER_JS, live.TRAINER_WORKER_JS, live.SAMPLER_JS, live.UNITS_JS):
+        assert "</script" not in script.lower()

@@ -3,7 +3,9 @@
 // PROBLEM holds V, H, the initial weights (arrays by name, row-major), T, B and a list of
 // batches (time-major inputs and targets); `optimizer` ("sgd" or "adam"), `lr`, `theta`.
 // Prints, as JSON, the first batch's loss and the five gradients from the initial weights, and
-// the loss before each step of training on the batches in turn (clipped at theta).
+// the loss before each step of training on the batches in turn (clipped at theta); with `score`
+// (ids and a number of streams), what RNN.score gives for them from the initial weights; with
+// `texts`, what prepareText makes of each (vocabulary and split) or the error it raises.
 const fs = require("fs");
 const path = require("path");
 for (const file of ["random.js", "trainer.js"]) require(path.join(__dirname, "..", "charrnn", "js", file));
@@ -11,6 +13,15 @@ for (const file of ["random.js", "trainer.js"]) require(path.join(__dirname, "..
 const problem = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 const { V, H, T, B, batches } = problem;
 const model = new charrnn.RNN(V, H, { weights: problem.weights });
+const scored = problem.score && model.score(Int32Array.from(problem.score.ids), problem.score.streams);
+const prepared = (problem.texts || []).map(([text, numSteps, maxHeldOut]) => {
+  try {
+    const { tokens, train, heldOut } = charrnn.prepareText(text, { numSteps, maxHeldOut });
+    return { tokens, train: Array.from(train), heldOut: Array.from(heldOut) };
+  } catch (error) {
+    return { error: `${error.constructor.name}: ${error.message}` };
+  }
+});
 const batch = (i) => [Int32Array.from(batches[i].inputs), Int32Array.from(batches[i].targets)];
 
 const loss = model.lossAndGradients(...batch(0), B, T);
@@ -23,4 +34,4 @@ for (let i = 0; i < batches.length; i++) {
   model.clipGradients(problem.theta);
   optimizer.step(model);
 }
-console.log(JSON.stringify({ loss, gradients, trajectory }));
+console.log(JSON.stringify({ loss, gradients, trajectory, scored, prepared }));

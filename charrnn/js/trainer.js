@@ -8,8 +8,8 @@
 globalThis.charrnn = globalThis.charrnn || {};
 
 // A problem with what the reader asked for: the panel shows its message instead of training.
-charrnn.InputError = class extends Error {};
-charrnn.DivergenceError = class extends Error {};
+charrnn.InputError = class InputError extends Error {};
+charrnn.DivergenceError = class DivergenceError extends Error {};
 
 // ---------------------------------------------------------------------------------------------
 // Small generators and matrix loops.
@@ -160,29 +160,36 @@ charrnn.RNN = class {
 
   // w.Hs (T * B x H) from the inputs (time-major ids) and the state w.H0 (B x H).
   recur(inputs, w) {
-    const { H } = this, { W_xh, W_hh, b_h } = this.params, { B, T, H0, Hs, W_hhT } = w;
+    const { H } = this, { W_xh, W_hh, b_h } = this.params;
+    const { B, T, H0, Hs, W_hhT } = w;
     transpose(W_hhT, W_hh, H, H);
     for (let t = 0; t < T; t++) {
       const Z = Hs.subarray(t * B * H, (t + 1) * B * H);
       const Hprev = t === 0 ? H0 : Hs.subarray((t - 1) * B * H, t * B * H);
       multiplyTransposed(Z, Hprev, W_hhT, B, H, H, false); // H_{t-1} W_hh
       for (let b = 0; b < B; b++) {
-        const row = b * H, x = inputs[t * B + b] * H; // row x_t of W_xh: the one-hot product
-        for (let j = 0; j < H; j++) Z[row + j] = Math.tanh(Z[row + j] + W_xh[x + j] + b_h[j]);
+        // Row x_t of W_xh is the one-hot product X_t W_xh.
+        const row = b * H, x = inputs[t * B + b] * H;
+        for (let j = 0; j < H; j++) {
+          Z[row + j] = Math.tanh(Z[row + j] + W_xh[x + j] + b_h[j]);
+        }
       }
     }
   }
 
   // Logits w.O (T * B x V) = w.Hs W_hq + b_q.
   output(w) {
-    const { H, V } = this, { W_hq, b_q } = this.params, { Hs, O, W_hqT } = w, rows = w.T * w.B;
+    const { H, V } = this, { W_hq, b_q } = this.params;
+    const { Hs, O, W_hqT } = w, rows = w.T * w.B;
     transpose(W_hqT, W_hq, H, V);
     multiplyTransposed(O, Hs, W_hqT, rows, V, H, false);
-    for (let r = 0; r < rows; r++) for (let k = 0; k < V; k++) O[r * V + k] += b_q[k];
+    for (let r = 0; r < rows; r++) {
+      for (let k = 0; k < V; k++) O[r * V + k] += b_q[k];
+    }
   }
 
-  // The mean cross-entropy of the targets under softmax(O), and, when `gradient`, O replaced by
-  // its gradient (softmax(O) - one_hot(target)) / rows. Returns the summed loss.
+  // The summed cross-entropy of the targets under softmax(O); with `gradient`,
+  // O is replaced by the gradient of the mean: (softmax(O) - one_hot) / rows.
   static crossEntropy(O, targets, rows, V, gradient) {
     let total = 0;
     for (let r = 0; r < rows; r++) {
@@ -201,8 +208,8 @@ charrnn.RNN = class {
     return total;
   }
 
-  // The mean cross-entropy over a batch (time-major inputs and targets, T * B each), starting
-  // from the zero state, and the gradient of every parameter in this.grads.
+  // The mean cross-entropy over a batch (time-major inputs and targets, T * B
+  // each) from the zero state; the gradient of every parameter in this.grads.
   lossAndGradients(inputs, targets, B, T) {
     const { V, H } = this, w = this.workspace(B, T, "train"), rows = T * B;
     const { W_hh, W_hq } = this.params, g = this.grads;
@@ -212,27 +219,34 @@ charrnn.RNN = class {
     const loss = charrnn.RNN.crossEntropy(w.O, targets, rows, V, true) / rows;
     const dO = w.O;
 
-    // Output layer: dW_hq = Hs^T dO, db_q = the column sums of dO, dH = dO W_hq^T.
+    // Output layer: dW_hq = Hs^T dO, db_q = column sums of dO, dH = dO W_hq^T.
     transpose(w.HsT, w.Hs, rows, H);
     transpose(w.dOT, dO, rows, V);
     multiplyTransposed(g.W_hq, w.HsT, w.dOT, H, V, rows, false);
     g.b_q.fill(0);
-    for (let r = 0; r < rows; r++) for (let k = 0; k < V; k++) g.b_q[k] += dO[r * V + k];
+    for (let r = 0; r < rows; r++) {
+      for (let k = 0; k < V; k++) g.b_q[k] += dO[r * V + k];
+    }
     multiplyTransposed(w.dH, dO, W_hq, rows, H, V, false);
 
-    // Through time, last step first: dZ_t = dH_t * tanh'(Z_t), and dZ_t W_hh^T reaches H_{t-1}.
-    // The loop only carries that back; the weight gradients are sums over all steps, taken
-    // after it in one product each (charrnn/fast.py does the same).
+    // Through time, last step first: dZ_t = dH_t * tanh'(Z_t) = dH_t (1 - H_t^2),
+    // and dZ_t W_hh^T reaches H_{t-1}. The loop only carries that back; the
+    // weight gradients, sums over all steps, are taken after it in one product
+    // each, as charrnn/fast.py does.
     const block = B * H;
     for (let t = T - 1; t >= 0; t--) {
-      const dZ = w.dH.subarray(t * block, (t + 1) * block), Ht = w.Hs.subarray(t * block, (t + 1) * block);
+      const dZ = w.dH.subarray(t * block, (t + 1) * block);
+      const Ht = w.Hs.subarray(t * block, (t + 1) * block);
       for (let i = 0; i < block; i++) dZ[i] *= 1 - Ht[i] * Ht[i];
-      if (t > 0) multiplyTransposed(w.dH.subarray((t - 1) * block, t * block), dZ, W_hh, B, H, H, true);
+      if (t > 0) {
+        const dHprev = w.dH.subarray((t - 1) * block, t * block);
+        multiplyTransposed(dHprev, dZ, W_hh, B, H, H, true);
+      }
     }
     const dZ = w.dH;
 
-    // dW_hh = sum_t H_{t-1}^T dZ_t, dW_xh[x] = sum of dZ over the rows whose input is x,
-    // db_h = the column sums of dZ.
+    // dW_hh = sum over t of H_{t-1}^T dZ_t; dW_xh[x] = sum of the rows of dZ
+    // whose input is x; db_h = column sums of dZ.
     w.Hprev.set(w.H0, 0);
     w.Hprev.set(w.Hs.subarray(0, (T - 1) * block), block);
     transpose(w.HprevT, w.Hprev, rows, H);

@@ -1,0 +1,117 @@
+// One training run of the in-page trainer, inside a Web Worker (after random.js and trainer.js),
+// so that the page stays responsive however long a step takes. It trains in short slices and
+// reads its messages between them, so "pause" takes effect within one step.
+//   in:  {type: "setup", text, maxHeldOut, hidden, lr, numSteps, batchSize, seed}
+//        {type: "train", maxSteps}  (maxSteps: stop there; omitted, train until paused)
+//        {type: "pause"}
+//   out: {type: "ready", tokens, trainLength, heldOutLength}
+//        {type: "point", step, tokens, train, heldOut}  perplexities; train is null at step 0
+//        {type: "progress", step, tokens, tokensPerSecond}
+//        {type: "weights", step, weights}  every 2 s of training, and when it stops
+//        {type: "stopped", step, reason}  "paused", "done" or "diverged", with a message
+//        {type: "error", message}  the text or a setting cannot be used
+const THETA = 1; // gradients are clipped to this global norm, as in the book's recipes
+const SLICE_MS = 50;
+const WEIGHTS_EVERY_MS = 2000;
+let run = null;
+
+function setup({ text, maxHeldOut, hidden, lr, numSteps, batchSize, seed }) {
+  const data = charrnn.prepareText(text, { numSteps, maxHeldOut });
+  const V = data.tokens.length;
+  run = {
+    data, B: batchSize, T: numSteps, lr, step: 0, tokens: 0,
+    model: new charrnn.RNN(V, hidden, { random: charrnn.seededRandom(seed) }),
+    optimizer: new charrnn.Adam(lr),
+    random: charrnn.seededRandom(seed + 1),
+    inputs: new Int32Array(numSteps * batchSize),
+    targets: new Int32Array(numSteps * batchSize),
+    // Scoring the held-out tail costs about a third of training on as many characters, so
+    // scoring after every 3 tail-lengths of training keeps it to about a tenth of the time.
+    scoreEvery: Math.max(3 * data.heldOut.length, numSteps * batchSize),
+    // Ten times worse than guessing uniformly: the run has left any useful region.
+    divergedLoss: Math.log(10 * V),
+    sinceScore: 0, lossSum: 0, lossCount: 0, scoringMs: 0, running: false, maxSteps: Infinity,
+  };
+  postMessage({ type: "ready", tokens: data.tokens, trainLength: data.train.length, heldOutLength: data.heldOut.length });
+  score();
+}
+
+// Held-out perplexity now, and training perplexity over the steps since the last point.
+function score() {
+  const start = performance.now();
+  const { nll, count } = run.model.score(run.data.heldOut);
+  const train = run.lossCount ? Math.exp(run.lossSum / run.lossCount) : null;
+  postMessage({ type: "point", step: run.step, tokens: run.tokens, train, heldOut: Math.exp(nll / count) });
+  run.sinceScore = run.lossSum = run.lossCount = 0;
+  run.scoringMs += performance.now() - start;
+}
+
+function trainStep() {
+  const { model, B, T } = run;
+  charrnn.randomWindows(run.data.train, B, T, run.random, run.inputs, run.targets);
+  const loss = model.lossAndGradients(run.inputs, run.targets, B, T);
+  if (!(loss < run.divergedLoss)) {
+    const perplexity = Math.exp(loss);
+    throw new charrnn.DivergenceError(
+      `training diverged at step ${run.step + 1}: the training perplexity reached ` +
+      `${Number.isFinite(perplexity) ? perplexity.toPrecision(3) : perplexity}, more than 10 times ` +
+      `the vocabulary size (${model.V}); lower the learning rate (lr=${run.lr}) and press Train again`);
+  }
+  model.clipGradients(THETA);
+  run.optimizer.step(model);
+  run.step += 1;
+  run.tokens += B * T;
+  run.sinceScore += B * T;
+  run.lossSum += loss;
+  run.lossCount += 1;
+  if (run.sinceScore >= run.scoreEvery) score();
+}
+
+function sendWeights() {
+  const weights = run.model.snapshot();
+  postMessage({ type: "weights", step: run.step, weights }, Object.values(weights).map((w) => w.buffer));
+  run.weightsSent = performance.now();
+}
+
+function stop(reason, message = "") {
+  run.running = false;
+  if (reason !== "diverged") {
+    if (run.lossCount) score();
+    sendWeights();
+  }
+  postMessage({ type: "stopped", step: run.step, reason, message });
+}
+
+// Train for about SLICE_MS, report, and come back after any waiting message has been read.
+function slice() {
+  if (!run.running) return;
+  const start = performance.now(), startTokens = run.tokens, startScoring = run.scoringMs;
+  try {
+    while (run.running && run.step < run.maxSteps && performance.now() - start < SLICE_MS) trainStep();
+  } catch (error) {
+    if (!(error instanceof charrnn.DivergenceError)) throw error;
+    return stop("diverged", error.message);
+  }
+  // Characters per second of training alone, scoring left out.
+  run.trainSeconds += (performance.now() - start - (run.scoringMs - startScoring)) / 1000;
+  run.trainedTokens += run.tokens - startTokens;
+  const tokensPerSecond = run.trainedTokens / run.trainSeconds;
+  postMessage({ type: "progress", step: run.step, tokens: run.tokens, tokensPerSecond });
+  if (run.step >= run.maxSteps) return stop("done");
+  if (performance.now() - run.weightsSent > WEIGHTS_EVERY_MS) sendWeights();
+  setTimeout(slice, 0);
+}
+
+onmessage = ({ data: message }) => {
+  try {
+    if (message.type === "setup") setup(message);
+    else if (message.type === "train" && run && !run.running) {
+      Object.assign(run, { running: true, maxSteps: message.maxSteps ?? Infinity });
+      Object.assign(run, { trainSeconds: 0, trainedTokens: 0, weightsSent: performance.now() });
+      slice();
+    } else if (message.type === "pause" && run && run.running) stop("paused");
+  } catch (error) {
+    if (run) run.running = false;
+    postMessage({ type: "error", message: error.message });
+  }
+};
