@@ -368,3 +368,29 @@ def test_live_trainer_trains_from_file_and_in_a_sandboxed_frame(browser, html):
     finally:
         page.close()
     assert problems == []
+
+
+def test_live_trainer_pauses_resumes_and_restarts_a_run_whose_hidden_size_moves(opened):
+    page, panel = trainer_panel(opened)
+    runs = "root => root.charrnnTrainer.runs.map(r => ({step: r.step, hidden: r.hidden, training: r.training}))"
+    panel.locator(".charrnn-train").click()
+    page.page.wait_for_function("() => document.querySelector('.charrnn-live-trainer').charrnnTrainer.runs"
+                                ".every(run => run.step >= 3)", timeout=30_000)
+    panel.locator(".charrnn-pause").click()
+    page.page.wait_for_function(f"() => ({RUNS_IDLE})(document.querySelector('.charrnn-live-trainer'))")
+    paused = panel.evaluate(runs)
+    page.page.wait_for_timeout(300)
+    assert panel.evaluate(runs) == paused, "paused runs stay where they stopped"
+
+    panel.locator(".charrnn-train").click()  # goes on from where each run paused
+    page.page.wait_for_function(f"(steps) => document.querySelector('.charrnn-live-trainer').charrnnTrainer.runs"
+                                f".every((run, i) => run.step > steps[i])", arg=[run["step"] for run in paused])
+    slider = panel.locator('.charrnn-run[data-run="1"] [name="hidden-slider"]')
+    slider.fill("32")  # moving the slider while training starts run B again, at the new size
+    after = panel.evaluate(runs)
+    assert after[1]["hidden"] == 32 and after[1]["step"] == 0 and after[1]["training"]
+    assert after[0]["hidden"] == paused[0]["hidden"] and after[0]["step"] > paused[0]["step"], "run A goes on"
+    assert panel.locator('.charrnn-run[data-run="1"] [name="hidden"]').input_value() == "32"
+    panel.evaluate("root => root.charrnnTrainer.reset()")
+    assert panel.evaluate("root => root.charrnnTrainer.runs.every(run => !run.worker && !run.points.length)")
+    assert page.problems == []
