@@ -13,7 +13,11 @@ A number in a Markdown cell passes if the reader can find it on the page:
 - or one of the constants in ALLOWED, each with its reason;
 - or a small count (SMALL_COUNTS, below);
 - or, in the Exercises section, a whole number without a unit: a setting the
-  reader is asked to try ("train with 1024 hidden units"), not a result.
+  reader is asked to try ("train with 1024 hidden units"), not a result. A
+  solution states results, so its numbers get no such pass.
+
+Exercise, hint and solution blocks (MyST directives such as ```{exercise}) are
+prose: their fences and options are taken out and their text is read.
 
 Number words are read too ("twenty seconds", "a hundred", "thirty-five"), so
 spelling a number out does not hide it, and a time or a size in words ("half
@@ -216,6 +220,44 @@ def without_ordinals(source: str) -> str:
     return "\n".join(lines)
 
 
+DIRECTIVE_OPEN = re.compile(r"^(`{3,}|:{3,})\{([\w-]+)\}\s*(.*)$")
+DIRECTIVE_OPTION = re.compile(r"^:[\w-]+:")
+SOLUTION_BEGINS, SOLUTION_ENDS = "\x01", "\x02"  # marks that survive prose_of
+
+
+def unwrap_directives(source: str, in_solution: bool = False) -> tuple[str, bool]:
+    """The cell with the fences and options of its MyST directives taken out (a title kept as
+    text), solution text between SOLUTION_BEGINS and SOLUTION_ENDS; and whether a solution is
+    still open at the end of the cell (a solution-start block runs on over the cells after it)."""
+    out, fences, option_lines = [], [], False
+    if in_solution:
+        out.append(SOLUTION_BEGINS)
+    for line in source.split("\n"):
+        opened = DIRECTIVE_OPEN.match(line)
+        if opened:
+            fence, name, title = opened.groups()
+            fences.append((fence, name))
+            option_lines = True
+            if name in ("solution", "solution-start"):
+                out.append(SOLUTION_BEGINS)
+            if name == "solution-end":
+                out.append(SOLUTION_ENDS)
+            elif title and name not in ("solution", "solution-start"):  # its target is a label
+                out.append(title)
+            continue
+        if option_lines and DIRECTIVE_OPTION.match(line):
+            continue
+        option_lines = False
+        if fences and line.strip() == fences[-1][0]:
+            fence, name = fences.pop()
+            if name == "solution":
+                out.append(SOLUTION_ENDS)
+            continue
+        out.append(line)
+    text = "\n".join(out)
+    return text, text.rfind(SOLUTION_BEGINS) > text.rfind(SOLUTION_ENDS)
+
+
 def prose_of(source: str) -> str:
     """A Markdown cell with what is not a claim about a result taken out."""
     for pattern, placeholder in NOT_A_CLAIM:
@@ -252,11 +294,13 @@ def numbers_in(text: str):
 def unshown_numbers(notebook) -> list[Unshown]:
     """Every number in the prose not printed, not in the code, not allowed."""
     printed, literals = shown_numbers(notebook)
-    found, exercises_began = [], False
+    found, exercises_began, in_solution = [], False, False
     for index, cell in enumerate(notebook.cells):
         if cell.cell_type != "markdown":
             continue
-        text = prose_of(cell.source)
+        unwrapped, still_open = unwrap_directives(cell.source, in_solution)
+        text = prose_of(unwrapped)
+        in_solution = still_open
         heading = text.find("## Exercises")
         exercises = 0 if exercises_began else (
             len(text) if heading < 0 else heading)
@@ -276,6 +320,7 @@ def unshown_numbers(notebook) -> list[Unshown]:
                 or amount in YEARS and re.fullmatch(r"\d{4}", number)
                 or amount in SMALL_COUNTS and whole and not with_unit
                 or start >= exercises and whole and not with_unit
+                and not inside_solution(text, start)
             ):
                 continue
             found.append(Unshown(index, number, sentence_at(text, start)))
@@ -283,6 +328,11 @@ def unshown_numbers(notebook) -> list[Unshown]:
             sentence = sentence_at(text, match.start())
             found.append(Unshown(index, match[0], sentence))
     return found
+
+
+def inside_solution(text: str, position: int) -> bool:
+    before = text[:position]
+    return before.rfind(SOLUTION_BEGINS) > before.rfind(SOLUTION_ENDS)
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
@@ -389,3 +439,29 @@ def test_exercises_may_name_settings_to_try_but_not_results():
     assert numbers_unshown(markdown) == ["4.45"]
     markdown = markdown.replace("## Exercises", "## More")
     assert numbers_unshown(markdown) == ["1024", "4.45"]
+
+
+EXERCISE = """## Exercises
+
+```{exercise} Try 1024 units
+:label: try-1024
+
+Train with 1024 units and 500 epochs.
+```
+
+"""
+
+
+def test_exercise_blocks_are_prose_and_solutions_must_show_their_numbers():
+    solution = "```{solution} try-1024\n:class: dropdown\n\nIt reaches 4.45 after 30 epochs.\n```\n"
+    assert numbers_unshown(EXERCISE + solution) == ["4.45", "30"]  # 1024 and 500: settings
+    assert numbers_unshown(EXERCISE + solution, "4.45 after 30 epochs") == []
+
+
+def test_a_gated_solution_runs_over_cells_and_its_numbers_are_checked():
+    notebook = new_notebook(cells=[
+        new_markdown_cell(EXERCISE + "````{solution-start} try-1024\n:class: dropdown\n````\n\nThe run:"),
+        new_code_cell("x = 1"),
+        new_markdown_cell("It took 40 epochs.\n\n```{solution-end}\n```\n\nNow train 2048 units."),
+    ])
+    assert [u.number for u in unshown_numbers(notebook)] == ["40"]
