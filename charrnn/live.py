@@ -90,8 +90,13 @@ def _panel_html(css_class: str, style: str, controls: str, data: dict, script: s
     style = style.replace("#PANEL", f"#{panel_id}")
     return f"""<div class="{css_class}" id="{panel_id}">
 <style>
-#{panel_id} {{ border: 1px solid #ccc; border-radius: 6px; padding: 0.8em; font-size: 0.95em; }}
-{style}</style>
+#{panel_id} {{ border: 1px solid #ccc; border-radius: 6px; padding: 0.8em; font-size: 0.95em; max-width: 100%;
+  box-sizing: border-box; }}
+{style}@media (max-width: 640px) {{ /* a phone: controls big enough for a finger */
+  #{panel_id} button, #{panel_id} select, #{panel_id} input:not([type=radio]),
+  #{panel_id} label:has(input[type=radio]) {{
+    min-height: 44px; min-width: 44px; box-sizing: border-box; }}
+}}</style>
 {controls}
 <script type="application/json" class="charrnn-data">{payload}</script>
 <script>

@@ -73,9 +73,9 @@ DRAWN_WIDGETS = "document.querySelectorAll('.widget-subarea > *').length"
 class Page:
     """A page opened with every request off localhost refused, and every error written down."""
 
-    def __init__(self, browser, url: str) -> None:
+    def __init__(self, browser, url: str, **options) -> None:
         self.problems: list[str] = []
-        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
+        self.page = browser.new_page(**{"viewport": {"width": 1280, "height": 900}, **options})
         self.page.route("**/*", self._only_localhost)
         self.page.on("console", lambda msg: msg.type == "error" and self.problems.append(f"console: {msg.text}"))
         self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
@@ -394,3 +394,136 @@ def test_live_trainer_pauses_resumes_and_restarts_a_run_whose_hidden_size_moves(
     panel.evaluate("root => root.charrnnTrainer.reset()")
     assert panel.evaluate("root => root.charrnnTrainer.runs.every(run => !run.worker && !run.points.length)")
     assert page.problems == []
+
+
+# Exercises: each solution folded until the reader opens it, and never shown by a search preview.
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_solutions_are_folded_until_opened(opened, name):
+    page = opened[name].page
+    solutions = page.locator(".solution")
+    assert solutions.count() >= 3
+    for i in range(solutions.count()):
+        assert not solutions.nth(i).locator("section").first.is_visible(), f"solution {i + 1} shows unopened"
+    toggle = solutions.first.locator(".toggle-button")
+    toggle.click()
+    assert solutions.first.locator("section").first.is_visible()
+    toggle.click()  # folded again for the other tests
+    assert not solutions.first.locator("section").first.is_visible()
+
+
+# The text the search page cuts previews from (the page's HTML as served, main content, as
+# Sphinx's Search.htmlToText reads it) with and without solutions, and words whose first
+# occurrence is inside a solution although the page also uses them elsewhere.
+TEXT_AND_SOLUTION_WORDS = """async () => {
+  const served = await (await fetch(location.href)).text();
+  const page = new DOMParser().parseFromString(served, "text/html");
+  page.querySelectorAll(".headerlink, script, style").forEach((e) => e.remove());
+  const main = page.querySelector('[role="main"]');
+  const walker = page.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+  let text = "", outside = "", article = "", spans = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const inSolution = !!node.parentElement.closest(".solution");
+    spans.push([text.length, text.length + node.textContent.length, inSolution]);
+    text += node.textContent;
+    if (!inSolution) outside += node.textContent;
+    // The chapter's own text, which the index holds (not the page's navigation).
+    if (!inSolution && node.parentElement.closest("article")) article += node.textContent;
+  }
+  const lower = text.toLowerCase(), outsideLower = article.toLowerCase();
+  const inSolutionAt = (i) => spans.some(([a, b, s]) => s && a <= i && i < b);
+  const words = [...new Set(lower.match(/[a-z]{7,}/g))].filter(
+    (w) => inSolutionAt(lower.indexOf(w)) && outsideLower.includes(w));
+  return { outside: outside.replace(/\\s+/g, " "), words: words.slice(0, 2) };
+}"""
+
+
+def test_search_previews_never_show_part_of_a_solution(browser, server, opened):
+    checked = 0
+    for name in CHAPTERS:
+        found = opened[name].page.evaluate(TEXT_AND_SOLUTION_WORDS)
+        for word in found["words"]:
+            search = Page(browser, f"{server}/search.html?q={word}")
+            try:
+                search.page.wait_for_function(
+                    "() => (document.querySelector('#search-results .search-summary') || {}).textContent"
+                    "?.startsWith('Search finished')", timeout=20_000)
+                summary = search.page.locator(f'ul.search li:has(a[href*="{name}.html"]) p.context')
+                assert summary.count() == 1, f"{word!r}: {name} not among the results"
+                shown = " ".join(summary.text_content().strip(".").split())
+                # The preview is cut from the page without its solutions, though the word's first
+                # use on the page is inside one.
+                assert shown and shown in found["outside"], f"{word!r} on {name}: {shown[:120]}"
+                checked += 1
+            finally:
+                search.close()
+    assert checked >= 3, "too few words to check: every chapter's solutions share their words"
+
+
+# Phones: every page at 390 x 844, touch, as a phone shows it.
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+PANELS = {
+    "chapters/rnn_scratch": ".charrnn-live-sampler",
+    "chapters/rnn_concise": ".charrnn-live-trainer",
+    "chapters/hidden_units": ".charrnn-unit-heatmap",
+}
+
+
+@pytest.fixture(scope="module")
+def on_phone(browser, server):
+    """Every page opened at a phone's size, waited on, and a screenshot beside the desktop one."""
+    pages = {}
+    for name in PAGES:
+        page = Page(browser, f"{server}/{name}.html", **PHONE)
+        page.page.evaluate("window.MathJax ? MathJax.startup.promise : null")
+        page.page.wait_for_function(f"{DRAWN_WIDGETS} === {VIEWS}", timeout=30_000)
+        page.page.screenshot(path=SCREENSHOTS / f"{name.replace('/', '-')}-phone.png", full_page=True)
+        pages[name] = page
+    yield pages
+    for page in pages.values():
+        page.close()
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_phone_page_never_scrolls_sideways(on_phone, name):
+    page = on_phone[name].page
+    width, viewport = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width <= viewport, f"the page is {width} px wide on a {viewport} px screen"
+    assert page.evaluate(f"{DRAWN_WIDGETS} === {VIEWS}"), "stored widgets drawn"
+    assert on_phone[name].problems == []
+    assert (SCREENSHOTS / f"{name.replace('/', '-')}-phone.png").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("name", PANELS)
+def test_phone_panels_fit_and_have_finger_sized_controls(on_phone, name):
+    page = on_phone[name].page
+    panel = page.locator(PANELS[name])
+    box = panel.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    assert panel.evaluate("p => p.scrollWidth <= p.clientWidth"), "nothing in the panel sticks out"
+    controls = panel.locator("button, select, input:not([type=radio]), label:has(input[type=radio])")
+    sizes = controls.evaluate_all("cs => cs.map(c => { const r = c.getBoundingClientRect(); "
+                                  "return [c.outerHTML.slice(0, 60), r.width, r.height]; })")
+    small = [s for s in sizes if s[1] < 44 or s[2] < 44]
+    assert sizes and small == [], f"controls under 44 x 44 px: {small[:5]}"
+
+
+def test_phone_panels_respond_to_touch(on_phone):
+    sampler = on_phone["chapters/rnn_scratch"].page.locator(".charrnn-live-sampler")
+    before = sampler.locator(".charrnn-sample").text_content()
+    sampler.locator(".charrnn-resample").tap()
+    assert sampler.locator(".charrnn-sample").text_content() != before
+
+    heatmap = on_phone["chapters/hidden_units"].page.locator(".charrnn-unit-heatmap")
+    button = heatmap.locator("button[data-unit]").last
+    button.tap()
+    assert heatmap.locator('input[name="unit"]').input_value() == button.get_attribute("data-unit")
+
+    page = on_phone["chapters/rnn_concise"].page
+    trainer = page.locator(".charrnn-live-trainer")
+    trainer.locator(".charrnn-train").tap()
+    page.wait_for_function("() => document.querySelector('.charrnn-live-trainer').charrnnTrainer.runs"
+                           ".every(run => run.step >= 2)", timeout=30_000)
+    trainer.locator(".charrnn-pause").tap()
+    page.wait_for_function(f"() => ({RUNS_IDLE})(document.querySelector('.charrnn-live-trainer'))")
+    assert trainer.evaluate("root => root.charrnnTrainer.runs.every(run => run.points.length >= 1)")
+    trainer.evaluate("root => root.charrnnTrainer.reset()")
