@@ -252,12 +252,17 @@ def train_and_wait(page, panel, steps, timeout_ms=60_000):
 def test_live_trainer_learns_at_hidden_64_and_the_page_stays_responsive(opened):
     page, panel = trainer_panel(opened)
     type_into(panel, '.charrnn-run[data-run="0"] [name="hidden"]', 64)
+    steps = 200
+    assert panel.evaluate("(root, steps) => root.charrnnTrainer.train(steps)", steps)
+    # Once both workers are training, a 10 ms timer on the page runs until they stop.
+    page.page.wait_for_function("() => document.querySelector('.charrnn-live-trainer').charrnnTrainer.runs"
+                                ".every(run => run.step >= 1)", timeout=30_000)
     page.page.evaluate("""() => { window.gaps = []; let last = performance.now();
         window.ticker = setInterval(() => { const now = performance.now(); gaps.push(now - last); last = now; }, 10); }""")
-    steps = 200
-    assert train_and_wait(page, panel, steps)
+    page.page.wait_for_function(
+        f"() => ({RUNS_IDLE})(document.querySelector('.charrnn-live-trainer'))", timeout=60_000)
     gaps = page.page.evaluate("() => { clearInterval(window.ticker); return window.gaps; }")
-    # A 10 ms timer on the page kept firing while both workers trained: the page never froze.
+    # It kept firing while both workers trained: the page never froze.
     assert len(gaps) > 50 and max(gaps) < 100, f"longest gap between timer ticks: {max(gaps):.0f} ms"
 
     run = panel.evaluate("root => { const r = root.charrnnTrainer.runs[0]; return {points: r.points, step: r.step, "

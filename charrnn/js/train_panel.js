@@ -61,9 +61,12 @@ charrnn.mountTrainer = function (root, data) {
     const text = own ? $('[name="own"]').value : data.text;
     const shared = {};
     for (const name of ["lr", "numSteps", "batchSize"]) shared[name] = read(name, $(`[name="${name}"]`));
-    if (own && !text) throw new charrnn.InputError("paste a text into the box first");
-    // Refuses a text too short to train on, as the worker would.
-    charrnn.prepareText(text, { numSteps: shared.numSteps, maxHeldOut: data.maxHeldOut });
+    if (own) {
+      if (!text) throw new charrnn.InputError("paste a text into the box first");
+      // Refuses a text too short to train on, as the worker would. (The book always passes; it is
+      // not read here, which would hold up the page for a tenth of a second.)
+      charrnn.prepareText(text, { numSteps: shared.numSteps, maxHeldOut: data.maxHeldOut });
+    }
     return { text, own, ...shared, hidden: runs.map((run) => read("hidden", run.hiddenBox)) };
   }
 
