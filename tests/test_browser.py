@@ -97,13 +97,19 @@ class Page:
 @pytest.fixture(scope="module")
 def opened(browser, server):
     """Every page, opened once, waited on until its math and widgets are drawn."""
+    yield from open_every_page(browser, server, "")
+
+
+def open_every_page(browser, server, suffix: str, **options):
+    """Open every page (with Page's `options`), wait for its math and widgets, save a screenshot
+    named with `suffix`, yield them all by name, and close them afterwards."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     pages = {}
     for name in PAGES:
-        page = Page(browser, f"{server}/{name}.html")
+        page = Page(browser, f"{server}/{name}.html", **options)
         page.page.evaluate("window.MathJax ? MathJax.startup.promise : null")
         page.page.wait_for_function(f"{DRAWN_WIDGETS} === {VIEWS}", timeout=30_000)
-        page.page.screenshot(path=SCREENSHOTS / f"{name.replace('/', '-')}.png", full_page=True)
+        page.page.screenshot(path=SCREENSHOTS / f"{name.replace('/', '-')}{suffix}.png", full_page=True)
         pages[name] = page
     yield pages
     for page in pages.values():
@@ -476,16 +482,7 @@ PANELS = {
 @pytest.fixture(scope="module")
 def on_phone(browser, server):
     """Every page opened at a phone's size, waited on, and a screenshot beside the desktop one."""
-    pages = {}
-    for name in PAGES:
-        page = Page(browser, f"{server}/{name}.html", **PHONE)
-        page.page.evaluate("window.MathJax ? MathJax.startup.promise : null")
-        page.page.wait_for_function(f"{DRAWN_WIDGETS} === {VIEWS}", timeout=30_000)
-        page.page.screenshot(path=SCREENSHOTS / f"{name.replace('/', '-')}-phone.png", full_page=True)
-        pages[name] = page
-    yield pages
-    for page in pages.values():
-        page.close()
+    yield from open_every_page(browser, server, "-phone", **PHONE)
 
 
 @pytest.mark.parametrize("name", PAGES)
