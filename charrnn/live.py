@@ -188,7 +188,7 @@ class UnitHeatmap:
 
 
 TRAINER_JS = _javascript("random.js", "sampler.js", "trainer.js", "train_panel.js")
-TRAINER_WORKER_JS = _javascript("random.js", "trainer.js", "train_worker.js")
+TRAINER_WORKER_JS = _javascript("random.js", "sampler.js", "trainer.js", "train_worker.js")
 
 # The held-out tail is the text's last tenth, but at most this many characters, so that scoring
 # it stays quick.

@@ -96,17 +96,29 @@ charrnn.displayToken = function (token) {
   return new Map([[" ", "␣"], ["\n", "⏎"]]).get(token) ?? token;
 };
 
+// What the sampler shows for `settings` ({prefix, temperature, length, seed}), from `model`:
+// {sample, probabilities, tokens}, or {refusal} saying why it cannot read the prefix.
+charrnn.drawSampler = function (model, { prefix, temperature, length, seed }) {
+  const refusal = model.refusal(prefix);
+  if (refusal) return { refusal };
+  return {
+    sample: model.sample(prefix, length, temperature, charrnn.seededRandom(seed)),
+    probabilities: model.nextProbabilities(prefix, temperature), tokens: model.tokens,
+  };
+};
+
 // Wire the panel made by charrnn.live.LiveSampler: any input redraws the sample at once.
 charrnn.mountSampler = function (root, exported) {
   const model = new charrnn.CharRNN(exported);
   root.charrnnModel = model;
-  charrnn.wireSampler(root, () => model);
+  charrnn.wireSampler(root, (settings) => charrnn.drawSampler(model, settings));
 };
 
-// The sampler's controls (prefix, temperature, length, seed, "new sample") under `root`, drawing
-// from whatever model `currentModel()` gives (the in-page trainer swaps it as it learns), or
-// saying why there is nothing to draw. Returns the function that redraws.
-charrnn.wireSampler = function (root, currentModel, noModel = "no model yet") {
+// The sampler's controls (prefix, temperature, length, seed, "new sample") under `root`.
+// `draw(settings)` gives what charrnn.drawSampler gives, or a promise of it (the in-page trainer
+// draws in the worker that trains the model), or null: there is no model, and `noModel` says so.
+// Returns the function that redraws.
+charrnn.wireSampler = function (root, draw, noModel = "no model yet") {
   const field = (name) => root.querySelector(`[name="${name}"]`);
   const [prefix, temperature, length, seed] = ["prefix", "temperature", "length", "seed"].map(field);
   const out = root.querySelector(".charrnn-sample"), bars = root.querySelector(".charrnn-next");
@@ -115,26 +127,30 @@ charrnn.wireSampler = function (root, currentModel, noModel = "no model yet") {
     out.classList.add("charrnn-error");
     bars.replaceChildren();
   }
-  function redraw() {
-    root.querySelector(".charrnn-temperature").textContent = Number(temperature.value).toFixed(2);
-    root.querySelector(".charrnn-length").textContent = length.value;
-    const model = currentModel();
-    if (!model) return refuse(noModel);
-    const text = prefix.value, refusal = model.refusal(text);
+  function show({ refusal, sample, probabilities, tokens }) {
     if (refusal) return refuse(refusal);
     out.classList.remove("charrnn-error");
-    const random = charrnn.seededRandom(Number(seed.value));
-    out.textContent = model.sample(text, Number(length.value), Number(temperature.value), random);
-    const probs = model.nextProbabilities(text, Number(temperature.value));
-    const top = probs.map((p, id) => [p, id]).sort((a, b) => b[0] - a[0]).slice(0, 8);
+    out.textContent = sample;
+    const top = probabilities.map((p, id) => [p, id]).sort((a, b) => b[0] - a[0]).slice(0, 8);
     bars.replaceChildren(...top.map(([p, id]) => {
       // Text nodes, not HTML: tokens such as "<", "&" and "<unk>" would be read as markup.
       const row = document.createElement("div"), label = document.createElement("code"), bar = document.createElement("span");
-      label.textContent = charrnn.displayToken(model.tokens[id]);
+      label.textContent = charrnn.displayToken(tokens[id]);
       bar.style.width = `${(200 * p).toFixed(1)}px`;
       row.append(label, bar, `${(100 * p).toFixed(1)} %`);
       return row;
     }));
+  }
+  let latest = 0; // a drawing that arrives after a later one was asked for is dropped
+  function redraw() {
+    root.querySelector(".charrnn-temperature").textContent = Number(temperature.value).toFixed(2);
+    root.querySelector(".charrnn-length").textContent = length.value;
+    const asked = ++latest;
+    const settings = { prefix: prefix.value, temperature: Number(temperature.value) };
+    const drawn = draw({ ...settings, length: Number(length.value), seed: Number(seed.value) });
+    if (!drawn) return refuse(noModel);
+    if (!(drawn instanceof Promise)) return show(drawn);
+    drawn.then((result) => asked === latest && show(result));
   }
   root.querySelector(".charrnn-resample").addEventListener("click", () => {
     seed.value = Number(seed.value) + 1;

@@ -72,6 +72,7 @@ charrnn.mountTrainer = function (root, data) {
 
   function stopWorker(run) {
     if (run.worker) run.worker.terminate();
+    if (turnHolder === run) turnHolder = null;
     Object.assign(run, { worker: null, key: null, points: [], model: null, step: 0, tokens: null });
     Object.assign(run, { tokensPerSecond: null, training: false, problem: "" });
   }
@@ -91,16 +92,20 @@ charrnn.mountTrainer = function (root, data) {
     run.worker.postMessage({
       type: "setup", text: chosen.text, maxHeldOut: data.maxHeldOut, hidden: run.hidden, lr: chosen.lr,
       numSteps: chosen.numSteps, batchSize: chosen.batchSize, seed: data.seed,
+      prefix: run.prefix, temperature: Number(sampleTemperature.value),
     });
   }
 
   const handlers = {
     ready(run, m) { run.tokens = m.tokens; },
     point(run, m) { run.points.push(m); drawCurves(); },
-    progress(run, m) { Object.assign(run, { step: m.step, tokensPerSecond: m.tokensPerSecond }); },
+    progress(run, m) {
+      Object.assign(run, { step: m.step, tokensPerSecond: m.tokensPerSecond });
+      if (turnHolder === run) giveTurn(run);
+    },
     weights(run, m) {
       run.model = new charrnn.CharRNN({ tokens: run.tokens, num_hiddens: run.hidden, nonlinearity: "tanh", ...m.weights });
-      drawSample(run);
+      handlers.sample(run, m);
       if (Number($('[name="run"]').value) === run.index) redrawSampler();
     },
     stopped(run, m) {
@@ -108,6 +113,15 @@ charrnn.mountTrainer = function (root, data) {
       run.step = m.step;
       if (m.reason === "diverged") run.problem = m.message;
       if (m.reason === "done") root.dispatchEvent(new CustomEvent("charrnn-done", { detail: run.index }));
+      if (turnHolder === run) giveTurn(run);
+    },
+    // The worker's sample for the run, unless the temperature has moved since (a new one is coming).
+    sample(run, m) {
+      if (m.temperature === Number(sampleTemperature.value)) run.sample.textContent = m.sample;
+    },
+    drawn(run, m) {
+      drawings.get(m.id)?.(m.drawn);
+      drawings.delete(m.id);
     },
     error(run, m) { fail(run, m.message); },
   };
@@ -115,6 +129,31 @@ charrnn.mountTrainer = function (root, data) {
     run.training = false;
     run.problem = text;
     showStatus(run);
+    if (turnHolder === run) giveTurn(run);
+  }
+
+  // Two workers that never rest need two cores. With fewer than three, the page's own thread
+  // would wait for a core (on 2 cores a 10 ms timer on the page was held up by 100 ms at times),
+  // so the runs take turns: one worker trains a slice, then the next, and a core stays free.
+  const takeTurns = (navigator.hardwareConcurrency || 1) < runs.length + 1;
+  let turnHolder = null; // the run whose worker may train a slice now, when taking turns
+  if (takeTurns) {
+    const note = document.createElement("div");
+    note.className = "charrnn-turns";
+    note.textContent = `This machine has ${navigator.hardwareConcurrency || 1} cores, so the runs take turns ` +
+      "and the page keeps a core: each run's characters/s counts its own turns.";
+    canvas.after(note);
+  }
+  // The turn goes to the next run after `after` that is training (itself, if it is the only one).
+  function giveTurn(after) {
+    turnHolder = null;
+    for (let k = 1; k <= runs.length; k++) {
+      const run = runs[(after.index + k) % runs.length];
+      if (run.training) {
+        turnHolder = run;
+        return void run.worker.postMessage({ type: "turn" });
+      }
+    }
   }
 
   let wanted = false; // the reader pressed Train and has not paused since
@@ -138,8 +177,9 @@ charrnn.mountTrainer = function (root, data) {
       const key = JSON.stringify([chosen.text, chosen.lr, chosen.numSteps, chosen.batchSize, chosen.hidden[run.index]]);
       if (run.key !== key || run.problem) startWorker(run, chosen, key);
       run.training = true;
-      run.worker.postMessage({ type: "train", maxSteps });
+      run.worker.postMessage({ type: "train", maxSteps, turns: takeTurns });
     }
+    if (takeTurns && !turnHolder) giveTurn(runs[runs.length - 1]);
     return true;
   }
   function pause() {
@@ -167,14 +207,18 @@ charrnn.mountTrainer = function (root, data) {
   $(".charrnn-reset").addEventListener("click", reset);
   for (const input of root.querySelectorAll('[name="source"], [name="own"]')) input.addEventListener("change", changed);
   sampleTemperature.addEventListener("input", () => {
-    $(".charrnn-sample-temperature").textContent = Number(sampleTemperature.value).toFixed(2);
-    runs.forEach(drawSample);
+    const temperature = Number(sampleTemperature.value);
+    $(".charrnn-sample-temperature").textContent = temperature.toFixed(2);
+    for (const run of runs) if (run.worker) run.worker.postMessage({ type: "temperature", temperature });
   });
 
   function showStatus(run) {
     const parts = [`hidden ${run.hidden ?? run.hiddenBox.value}`];
     if (run.worker) parts.push(`step ${run.step.toLocaleString("en")}`);
-    if (run.tokensPerSecond) parts.push(`${Math.round(run.tokensPerSecond).toLocaleString("en")} characters/s`);
+    if (run.tokensPerSecond) {
+      const speed = `${Math.round(run.tokensPerSecond).toLocaleString("en")} characters/s`;
+      parts.push(takeTurns ? `${speed} in its turns` : speed);
+    }
     const last = run.points[run.points.length - 1];
     if (last?.train) parts.push(`training ${last.train.toFixed(2)}`);
     if (last) parts.push(`held-out ${last.heldOut.toFixed(2)}`);
@@ -188,17 +232,19 @@ charrnn.mountTrainer = function (root, data) {
   }
   setInterval(() => runs.forEach(showStatus), 250);
 
-  // A sample of 200 characters from the run's latest weights, at the sample temperature; the
-  // seed stays the same, so what changes from one refresh to the next is the model.
-  function drawSample(run) {
-    if (!run.model) return;
-    const prefix = run.model.refusal(run.prefix) ? "" : run.prefix;
-    if (!prefix) return void (run.sample.textContent = "");
-    run.sample.textContent = run.model.sample(prefix, 200, Number(sampleTemperature.value), charrnn.seededRandom(0));
-  }
-
   const samplerRoot = $(".charrnn-sampler");
-  const redrawSampler = charrnn.wireSampler(samplerRoot, () => runs[Number($('[name="run"]').value)].model,
+  // The sampler draws in the chosen run's worker, from the weights it last sent: at hidden 256 a
+  // drawing takes tens of milliseconds that the page's thread cannot spare.
+  const drawings = new Map(); // id -> the function that takes the drawing
+  let drawingId = 0;
+  function drawInWorker(settings) {
+    const run = runs[Number($('[name="run"]').value)];
+    if (!run.model) return null;
+    const id = ++drawingId;
+    run.worker.postMessage({ type: "draw", id, settings });
+    return new Promise((resolve) => drawings.set(id, resolve));
+  }
+  const redrawSampler = charrnn.wireSampler(samplerRoot, drawInWorker,
     "press Train: the sampler draws from the chosen run as it learns");
   $('[name="run"]').addEventListener("change", redrawSampler);
 
@@ -271,5 +317,5 @@ charrnn.mountTrainer = function (root, data) {
 
   drawCurves();
   runs.forEach(showStatus);
-  root.charrnnTrainer = { runs, train, pause, reset };
+  root.charrnnTrainer = { runs, train, pause, reset, takeTurns };
 };

@@ -1,13 +1,21 @@
-// One training run of the in-page trainer, inside a Web Worker (after random.js and trainer.js),
-// so that the page stays responsive however long a step takes. It trains in short slices and
-// reads its messages between them, so "pause" takes effect within one step.
-//   in:  {type: "setup", text, maxHeldOut, hidden, lr, numSteps, batchSize, seed}
-//        {type: "train", maxSteps}  (maxSteps: stop there; omitted, train until paused)
+// One training run of the in-page trainer, inside a Web Worker (after random.js, sampler.js and
+// trainer.js), so that the page stays responsive however long a step takes. It trains in short
+// slices and reads its messages between them, so "pause" takes effect within one step.
+//   in:  {type: "setup", text, maxHeldOut, hidden, lr, numSteps, batchSize, seed,
+//         prefix, temperature}  (prefix and temperature: for the samples it sends)
+//        {type: "train", maxSteps, turns}  (maxSteps: stop there; omitted, train until paused.
+//                  turns: train one slice per "turn" message instead of slice after slice)
+//        {type: "turn"}  train one slice (when training with turns)
 //        {type: "pause"}
+//        {type: "temperature", temperature}  for the samples from now on; sends one at once
+//        {type: "draw", id, settings}  chapter 4's sampler on the weights last sent
 //   out: {type: "ready", tokens, trainLength, heldOutLength}
 //        {type: "point", step, tokens, train, heldOut}  perplexities; train is null at step 0
 //        {type: "progress", step, tokens, tokensPerSecond}
-//        {type: "weights", step, weights}  every 2 s of training, and when it stops
+//        {type: "weights", step, weights, sample, temperature}  every 2 s of training, and when
+//                  it stops; sample: runSample from these weights at that temperature
+//        {type: "sample", sample, temperature}  runSample again, at a new temperature
+//        {type: "drawn", id, drawn}  what charrnn.drawSampler gives for those settings
 //        {type: "stopped", step, reason}  "paused", "done" or "diverged", with a message
 //        {type: "error", message}  the text or a setting cannot be used
 const THETA = 1; // gradients are clipped to this global norm, as in the book's recipes
@@ -15,7 +23,7 @@ const SLICE_MS = 50;
 const WEIGHTS_EVERY_MS = 2000;
 let run = null;
 
-function setup({ text, maxHeldOut, hidden, lr, numSteps, batchSize, seed }) {
+function setup({ text, maxHeldOut, hidden, lr, numSteps, batchSize, seed, prefix, temperature }) {
   const data = charrnn.prepareText(text, { numSteps, maxHeldOut });
   const V = data.tokens.length;
   run = {
@@ -31,6 +39,7 @@ function setup({ text, maxHeldOut, hidden, lr, numSteps, batchSize, seed }) {
     // Ten times worse than guessing uniformly: the run has left any useful region.
     divergedLoss: Math.log(10 * V),
     sinceScore: 0, lossSum: 0, lossCount: 0, scoringMs: 0, running: false, maxSteps: Infinity,
+    prefix, temperature,
   };
   postMessage({ type: "ready", tokens: data.tokens, trainLength: data.train.length, heldOutLength: data.heldOut.length });
   score();
@@ -67,9 +76,19 @@ function trainStep() {
   if (run.sinceScore >= run.scoreEvery) score();
 }
 
+// The sample the panel shows for the run: 200 characters after its prefix, with the same seed
+// every time, so that from one refresh to the next only the model changes ("" if the model cannot
+// read the prefix). `model` is a charrnn.CharRNN (sampler.js).
+function runSample(model) {
+  return model.refusal(run.prefix) ? "" : model.sample(run.prefix, 200, run.temperature, charrnn.seededRandom(0));
+}
+
+// The weights as they are now go to the page, with the run's sample from them; they stay here
+// too (run.sent), for the page's sampler to draw from, so that sampling never holds up the page.
 function sendWeights() {
-  const weights = run.model.snapshot();
-  postMessage({ type: "weights", step: run.step, weights }, Object.values(weights).map((w) => w.buffer));
+  const weights = run.model.snapshot(), { tokens } = run.data;
+  run.sent = new charrnn.CharRNN({ tokens, num_hiddens: run.model.H, nonlinearity: "tanh", ...weights });
+  postMessage({ type: "weights", step: run.step, weights, sample: runSample(run.sent), temperature: run.temperature });
   run.weightsSent = performance.now();
 }
 
@@ -99,17 +118,24 @@ function slice() {
   postMessage({ type: "progress", step: run.step, tokens: run.tokens, tokensPerSecond });
   if (run.step >= run.maxSteps) return stop("done");
   if (performance.now() - run.weightsSent > WEIGHTS_EVERY_MS) sendWeights();
-  setTimeout(slice, 0);
+  if (!run.turns) setTimeout(slice, 0);
 }
 
 onmessage = ({ data: message }) => {
   try {
     if (message.type === "setup") setup(message);
     else if (message.type === "train" && run && !run.running) {
-      Object.assign(run, { running: true, maxSteps: message.maxSteps ?? Infinity });
+      Object.assign(run, { running: true, maxSteps: message.maxSteps ?? Infinity, turns: !!message.turns });
       Object.assign(run, { trainSeconds: 0, trainedTokens: 0, weightsSent: performance.now() });
-      slice();
-    } else if (message.type === "pause" && run && run.running) stop("paused");
+      if (!run.turns) slice();
+    } else if (message.type === "turn" && run) slice();
+    else if (message.type === "pause" && run && run.running) stop("paused");
+    else if (message.type === "temperature" && run) {
+      run.temperature = message.temperature;
+      if (run.sent) postMessage({ type: "sample", sample: runSample(run.sent), temperature: run.temperature });
+    } else if (message.type === "draw" && run?.sent) {
+      postMessage({ type: "drawn", id: message.id, drawn: charrnn.drawSampler(run.sent, message.settings) });
+    }
   } catch (error) {
     if (run) run.running = false;
     postMessage({ type: "error", message: error.message });

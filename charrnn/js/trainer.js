@@ -348,3 +348,4 @@ charrnn.Adam = class {
     }
   }
 };
+
