@@ -1,5 +1,5 @@
 # Two commands do all the set-up on a fresh machine with Python 3.11:
-#   make book   -- build the HTML book into _build/html
+#   make book   -- build the HTML book into _build/html, its Chinese edition into _build/html/zh_CN
 #   make test   -- run the unit tests and re-execute every chapter under strict nbval
 # and, after changing charrnn or a chapter:
 #   make notebooks -- re-execute every chapter in place, storing outputs and widget state
@@ -19,7 +19,7 @@ $(STAMP): requirements.txt pyproject.toml
 
 book: $(STAMP)
 	rm -rf _build/.doctrees
-	$(VENV)/bin/jupyter-book build -W --keep-going .
+	$(PY) scripts/build_book.py
 
 notebooks: $(STAMP)
 	$(PY) scripts/execute_notebooks.py

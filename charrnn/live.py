@@ -78,8 +78,8 @@ def _javascript(*names: str) -> str:
     return "\n".join(resources.files("charrnn").joinpath("js", name).read_text(encoding="utf-8") for name in names)
 
 
-SAMPLER_JS = _javascript("random.js", "sampler.js")
-UNITS_JS = _javascript("units.js")
+SAMPLER_JS = _javascript("random.js", "words.js", "sampler.js")
+UNITS_JS = _javascript("words.js", "units.js")
 
 
 def _panel_html(css_class: str, style: str, controls: str, data: dict, script: str, mount: str) -> str:
@@ -187,8 +187,8 @@ class UnitHeatmap:
         return _panel_html("charrnn-unit-heatmap", UNITS_STYLE, controls, data, UNITS_JS, "charrnn.mountUnitHeatmap")
 
 
-TRAINER_JS = _javascript("random.js", "sampler.js", "trainer.js", "train_panel.js")
-TRAINER_WORKER_JS = _javascript("random.js", "sampler.js", "trainer.js", "train_worker.js")
+TRAINER_JS = _javascript("random.js", "words.js", "sampler.js", "trainer.js", "train_panel.js")
+TRAINER_WORKER_JS = _javascript("random.js", "words.js", "sampler.js", "trainer.js", "train_worker.js")
 
 # The held-out tail is the text's last tenth, but at most this many characters, so that scoring
 # it stays quick.

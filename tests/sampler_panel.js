@@ -5,7 +5,7 @@ const fs = require("fs");
 const path = require("path");
 
 globalThis.window = globalThis;
-for (const file of ["random.js", "sampler.js"]) require(path.join(__dirname, "..", "charrnn", "js", file));
+for (const file of ["random.js", "words.js", "sampler.js"]) require(path.join(__dirname, "..", "charrnn", "js", file));
 
 // An element keeps its text, its children (a string child is a text node) and its listeners;
 // it has no innerHTML, so markup built from strings never shows up in what the test reads.

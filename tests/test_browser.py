@@ -9,6 +9,7 @@ import functools
 import http.server
 import json
 import os
+import re
 import shutil
 import threading
 from html import escape
@@ -26,6 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
 CHAPTERS = [entry["file"] for entry in TOC["chapters"]]
 PAGES = [TOC["root"], *CHAPTERS, "genindex", "search"]
+# The Chinese edition: the same pages under zh_CN/.
+CHINESE = "zh_CN/"
+ZH_PAGES = [CHINESE + name for name in PAGES]
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or shutil.which("chromium-browser"))
 # Without the background-networking flags Chromium keeps calling Google's servers.
@@ -96,16 +100,16 @@ class Page:
 
 @pytest.fixture(scope="module")
 def opened(browser, server):
-    """Every page, opened once, waited on until its math and widgets are drawn."""
-    yield from open_every_page(browser, server, "")
+    """Every page of both editions, opened once, waited on until its math and widgets are drawn."""
+    yield from open_every_page(browser, server, PAGES + ZH_PAGES, "")
 
 
-def open_every_page(browser, server, suffix: str, **options):
-    """Open every page (with Page's `options`), wait for its math and widgets, save a screenshot
-    named with `suffix`, yield them all by name, and close them afterwards."""
+def open_every_page(browser, server, names, suffix: str, **options):
+    """Open the pages `names` (with Page's `options`), wait for their math and widgets, save a
+    screenshot of each named with `suffix`, yield them all by name, and close them afterwards."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     pages = {}
-    for name in PAGES:
+    for name in names:
         page = Page(browser, f"{server}/{name}.html", **options)
         page.page.evaluate("window.MathJax ? MathJax.startup.promise : null")
         page.page.wait_for_function(f"{DRAWN_WIDGETS} === {VIEWS}", timeout=30_000)
@@ -116,12 +120,12 @@ def open_every_page(browser, server, suffix: str, **options):
         page.close()
 
 
-@pytest.mark.parametrize("name", PAGES)
+@pytest.mark.parametrize("name", PAGES + ZH_PAGES)
 def test_page_loads_offline_without_errors(opened, name):
     assert opened[name].problems == []
 
 
-@pytest.mark.parametrize("name", PAGES)
+@pytest.mark.parametrize("name", PAGES + ZH_PAGES)
 def test_math_is_typeset(opened, name):
     page = opened[name].page
     math = page.locator(".math").count()
@@ -137,10 +141,11 @@ def test_math_is_typeset(opened, name):
 
 
 def test_chapters_with_math_have_it(opened):
-    assert opened["chapters/hidden_state"].page.locator(".math mjx-container").count() > 10
+    for edition in ("", CHINESE):
+        assert opened[f"{edition}chapters/hidden_state"].page.locator(".math mjx-container").count() > 10
 
 
-@pytest.mark.parametrize("name", PAGES)
+@pytest.mark.parametrize("name", PAGES + ZH_PAGES)
 def test_stored_widgets_are_rendered(opened, name):
     page = opened[name].page
     views, drawn = page.evaluate(VIEWS), page.evaluate(DRAWN_WIDGETS)
@@ -149,10 +154,11 @@ def test_stored_widgets_are_rendered(opened, name):
 
 def test_widget_chapters_have_widgets(opened):
     for name in ("chapters/rnn_scratch", "chapters/rnn_concise"):
-        assert opened[name].page.locator(".widget-subarea .widget-slider").count() > 0, name
+        for edition in ("", CHINESE):
+            assert opened[edition + name].page.locator(".widget-subarea .widget-slider").count() > 0, edition + name
 
 
-@pytest.mark.parametrize("name", PAGES)
+@pytest.mark.parametrize("name", PAGES + ZH_PAGES)
 def test_images_are_loaded(opened, name):
     broken = opened[name].page.evaluate(
         "() => [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
@@ -160,16 +166,17 @@ def test_images_are_loaded(opened, name):
     assert broken == []
 
 
+@pytest.mark.parametrize("edition", ["", CHINESE])
 @pytest.mark.parametrize("name", CHAPTERS)
-def test_colab_button_opens_this_chapter(opened, name):
-    links = opened[name].page.eval_on_selector_all(
+def test_colab_button_opens_this_chapter(opened, name, edition):
+    links = opened[edition + name].page.eval_on_selector_all(
         'a[href^="https://colab.research.google.com/"]', "links => links.map(a => a.href)"
     )
     assert links and all(link.endswith(f"/blob/main/{name}.ipynb") for link in links), links
 
 
 def test_screenshots_are_saved(opened):
-    for name in PAGES:
+    for name in PAGES + ZH_PAGES:
         shot = SCREENSHOTS / f"{name.replace('/', '-')}.png"
         assert shot.stat().st_size > 10_000, shot
 
@@ -488,6 +495,55 @@ def test_search_previews_never_show_part_of_a_solution(browser, server, opened):
     assert checked >= 3, "too few words to check: every chapter's solutions share their words"
 
 
+# The Chinese edition: a link on every page to the same page in the other edition, both ways;
+# search that reads Chinese; panels that speak Chinese.
+@pytest.mark.parametrize("name", PAGES)
+def test_language_switch_leads_to_the_same_page_in_the_other_edition(opened, server, name):
+    for here, there, label in [(name, CHINESE + name, "中文"), (CHINESE + name, name, "English")]:
+        link = opened[here].page.locator("a.charrnn-edition")
+        assert link.count() == 1 and link.text_content() == label, here
+        assert link.evaluate("a => a.href") == f"{server}/{there}.html"
+
+
+def test_language_switch_works_from_file(browser, html):
+    page = browser.new_page()
+    try:
+        page.goto((html / CHINESE / "chapters" / "ngrams.html").as_uri())
+        page.locator("a.charrnn-edition").click()
+        page.wait_for_url((html / "chapters" / "ngrams.html").as_uri())
+        assert page.locator("html").get_attribute("lang") == "en"
+        page.locator("a.charrnn-edition").click()
+        page.wait_for_url((html / CHINESE / "chapters" / "ngrams.html").as_uri())
+        assert page.locator("html").get_attribute("lang") == "zh-CN"
+        assert re.search("[\u4e00-\u9fff]", page.locator("h1").first.text_content()), "a Chinese title"
+    finally:
+        page.close()
+
+
+def test_chinese_search_finds_the_perplexity_chapter(browser, server):
+    search = Page(browser, f"{server}/{CHINESE}search.html?q=困惑度")
+    try:
+        search.page.wait_for_selector('ul.search li a[href*="perplexity_clipping.html"]', timeout=20_000)
+        assert search.problems == []
+    finally:
+        search.close()
+
+
+def test_panels_speak_the_language_of_the_page(opened):
+    for edition, train, prefix, unit in [("", "Train", "prefix", "unit "), (CHINESE, "训练", "前缀", "单元 ")]:
+        trainer = opened[f"{edition}{TRAINER_PAGE}"].page.locator(".charrnn-live-trainer")
+        assert trainer.locator(".charrnn-train").text_content() == train
+        sampler = opened[f"{edition}chapters/rnn_scratch"].page.locator(".charrnn-live-sampler label").first
+        assert sampler.text_content().strip().startswith(prefix)
+        heatmap = opened[f"{edition}chapters/hidden_units"].page.locator(".charrnn-unit-heatmap .charrnn-unit")
+        assert heatmap.text_content().startswith(unit)
+    # A message the panel writes, with its values filled in.
+    type_into(trainer, '.charrnn-run[data-run="1"] [name="hidden"]', 1000)
+    trainer.locator(".charrnn-train").click()
+    assert panel_message(trainer) == '隐藏层大小必须是 8 到 256 之间的整数，收到的是 "1000"'
+    type_into(trainer, '.charrnn-run[data-run="1"] [name="hidden"]', 128)
+
+
 # Phones: every page at 390 x 844, touch, as a phone shows it.
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 PANELS = {
@@ -500,7 +556,7 @@ PANELS = {
 @pytest.fixture(scope="module")
 def on_phone(browser, server):
     """Every page opened at a phone's size, waited on, and a screenshot beside the desktop one."""
-    yield from open_every_page(browser, server, "-phone", **PHONE)
+    yield from open_every_page(browser, server, PAGES, "-phone", **PHONE)
 
 
 @pytest.mark.parametrize("name", PAGES)

@@ -8,7 +8,7 @@
 // `texts`, what prepareText makes of each (vocabulary and split) or the error it raises.
 const fs = require("fs");
 const path = require("path");
-for (const file of ["random.js", "trainer.js"]) require(path.join(__dirname, "..", "charrnn", "js", file));
+for (const file of ["random.js", "words.js", "trainer.js"]) require(path.join(__dirname, "..", "charrnn", "js", file));
 
 const problem = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 const { V, H, T, B, batches } = problem;

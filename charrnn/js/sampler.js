@@ -1,7 +1,8 @@
 // The forward pass of charrnn.RNNScratch in plain JavaScript, so that a static page can sample.
 //   H_t = tanh(X_t W_xh + H_{t-1} W_hh + b_h),   O_t = H_t W_hq + b_q
 // X_t is one-hot, so X_t W_xh is just row X_t of W_xh. Weights arrive as float32 (base64);
-// the arithmetic is float64, so the probabilities match PyTorch's to about 1e-7. Needs random.js.
+// the arithmetic is float64, so the probabilities match PyTorch's to about 1e-7. Needs random.js
+// and words.js.
 globalThis.charrnn = globalThis.charrnn || {};
 
 charrnn.decodeFloat32 = function (base64) {
@@ -33,12 +34,13 @@ charrnn.CharRNN = class {
   // characters the model has never seen, upper case too when the training text was lower-cased:
   // changing or dropping them would sample from a prefix other than the one the reader typed.
   refusal(prefix) {
-    if (!prefix) return "type a prefix";
+    if (!prefix) return charrnn.say("type a prefix");
     const missing = this.unknown(prefix);
     if (!missing.length) return "";
     const known = this.tokens.filter((token) => token.length === 1).sort().join("");
-    return `prefix ${JSON.stringify(prefix)} has characters that are not in the vocabulary: ` +
-      `${JSON.stringify(missing)}; the vocabulary holds ${JSON.stringify(known)}`;
+    return charrnn.say("prefix {prefix} has characters that are not in the vocabulary: {missing}; " +
+      "the vocabulary holds {known}", { prefix: JSON.stringify(prefix), missing: JSON.stringify(missing),
+      known: JSON.stringify(known) });
   }
 
   // H_t from H_{t-1} and the id of character t (row-major weights: W[i * columns + j]).
@@ -109,6 +111,7 @@ charrnn.drawSampler = function (model, { prefix, temperature, length, seed }) {
 
 // Wire the panel made by charrnn.live.LiveSampler: any input redraws the sample at once.
 charrnn.mountSampler = function (root, exported) {
+  charrnn.translatePanel(root);
   const model = new charrnn.CharRNN(exported);
   root.charrnnModel = model;
   charrnn.wireSampler(root, (settings) => charrnn.drawSampler(model, settings));
@@ -148,7 +151,7 @@ charrnn.wireSampler = function (root, draw, noModel = "no model yet") {
     const asked = ++latest;
     const settings = { prefix: prefix.value, temperature: Number(temperature.value) };
     const drawn = draw({ ...settings, length: Number(length.value), seed: Number(seed.value) });
-    if (!drawn) return refuse(noModel);
+    if (!drawn) return refuse(charrnn.say(noModel));
     if (!(drawn instanceof Promise)) return show(drawn);
     drawn.then((result) => asked === latest && show(result));
   }

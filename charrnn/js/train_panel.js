@@ -1,7 +1,7 @@
 // The in-page trainer made by charrnn.live.LiveTrainer: two runs side by side, each training in
 // its own Web Worker (train_worker.js), their perplexity curves on one plot, a sample from each
 // that refreshes as they learn, and chapter 4's sampler on either model. Needs random.js,
-// sampler.js and trainer.js (to check the text as the worker will); the worker's source arrives
+// words.js, sampler.js and trainer.js (to check the text as the worker will); the worker's source arrives
 // as text and runs from a Blob, so the panel works from file://, in the built book, in Jupyter
 // and in Colab's output frame alike.
 globalThis.charrnn = globalThis.charrnn || {};
@@ -9,6 +9,7 @@ globalThis.charrnn = globalThis.charrnn || {};
 charrnn.RUN_COLOURS = ["#1f6fc5", "#d9640b"];
 
 charrnn.mountTrainer = function (root, data) {
+  charrnn.translatePanel(root);
   const $ = (selector) => root.querySelector(selector);
   const message = $(".charrnn-message");
   const canvas = $(".charrnn-curves");
@@ -28,9 +29,11 @@ charrnn.mountTrainer = function (root, data) {
   }
   function read(name, box) {
     const { label, min, max, integer } = data.ranges[name], text = box.value.trim(), v = Number(text);
-    const kind = integer ? "a whole number" : "a number";
     if (text === "" || !Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min || v > max) {
-      throw new charrnn.InputError(`${label} must be ${kind} from ${min} to ${max}, got ${JSON.stringify(box.value)}`);
+      const rule = integer ? "{label} must be a whole number from {min} to {max}, got {got}"
+        : "{label} must be a number from {min} to {max}, got {got}";
+      const values = { label: charrnn.say(label), min, max, got: JSON.stringify(box.value) };
+      throw new charrnn.InputError(charrnn.say(rule, values));
     }
     return v;
   }
@@ -38,7 +41,7 @@ charrnn.mountTrainer = function (root, data) {
   const runs = data.runs.map((spec, index) => {
     const element = $(`.charrnn-run[data-run="${index}"]`);
     return {
-      index, element, label: `run ${"AB"[index]}`, colour: charrnn.RUN_COLOURS[index],
+      index, element, label: charrnn.say(["run A", "run B"][index]), colour: charrnn.RUN_COLOURS[index],
       hiddenBox: element.querySelector('[name="hidden"]'),
       status: element.querySelector(".charrnn-run-status"),
       sample: element.querySelector(".charrnn-run-sample"),
@@ -62,7 +65,7 @@ charrnn.mountTrainer = function (root, data) {
     const shared = {};
     for (const name of ["lr", "numSteps", "batchSize"]) shared[name] = read(name, $(`[name="${name}"]`));
     if (own) {
-      if (!text) throw new charrnn.InputError("paste a text into the box first");
+      if (!text) throw new charrnn.InputError(charrnn.say("paste a text into the box first"));
       // Refuses a text too short to train on, as the worker would. (The book always passes; it is
       // not read here, which would hold up the page for a tenth of a second.)
       charrnn.prepareText(text, { numSteps: shared.numSteps, maxHeldOut: data.maxHeldOut });
@@ -87,12 +90,12 @@ charrnn.mountTrainer = function (root, data) {
     run.worker.onmessage = ({ data: m }) => handlers[m.type](run, m);
     run.worker.onerror = (event) => {
       event.preventDefault();
-      fail(run, `the training worker stopped: ${event.message}`);
+      fail(run, charrnn.say("the training worker stopped: {problem}", { problem: event.message }));
     };
     run.worker.postMessage({
       type: "setup", text: chosen.text, maxHeldOut: data.maxHeldOut, hidden: run.hidden, lr: chosen.lr,
       numSteps: chosen.numSteps, batchSize: chosen.batchSize, seed: data.seed,
-      prefix: run.prefix, temperature: Number(sampleTemperature.value),
+      prefix: run.prefix, temperature: Number(sampleTemperature.value), translations: charrnn.translations,
     });
   }
 
@@ -140,8 +143,8 @@ charrnn.mountTrainer = function (root, data) {
   if (takeTurns) {
     const note = document.createElement("div");
     note.className = "charrnn-turns";
-    note.textContent = `This machine has ${navigator.hardwareConcurrency || 1} cores, so the runs take turns ` +
-      "and the page keeps a core: each run's characters/s counts its own turns.";
+    note.textContent = charrnn.say("This machine has {cores} cores, so the runs take turns and the page " +
+      "keeps a core: each run's characters/s counts its own turns.", { cores: navigator.hardwareConcurrency || 1 });
     canvas.after(note);
   }
   // The turn goes to the next run after `after` that is training (itself, if it is the only one).
@@ -199,7 +202,7 @@ charrnn.mountTrainer = function (root, data) {
   // A setting moved: while training, the runs it concerns start again at once.
   function changed() {
     if (wanted) train();
-    else if (runs.some((run) => run.worker)) message.textContent = "settings changed: Train starts again";
+    else if (runs.some((run) => run.worker)) message.textContent = charrnn.say("settings changed: Train starts again");
   }
 
   $(".charrnn-train").addEventListener("click", () => train());
@@ -213,15 +216,16 @@ charrnn.mountTrainer = function (root, data) {
   });
 
   function showStatus(run) {
-    const parts = [`hidden ${run.hidden ?? run.hiddenBox.value}`];
-    if (run.worker) parts.push(`step ${run.step.toLocaleString("en")}`);
+    const say = charrnn.say;
+    const parts = [say("hidden {size}", { size: run.hidden ?? run.hiddenBox.value })];
+    if (run.worker) parts.push(say("step {step}", { step: run.step.toLocaleString("en") }));
     if (run.tokensPerSecond) {
-      const speed = `${Math.round(run.tokensPerSecond).toLocaleString("en")} characters/s`;
-      parts.push(takeTurns ? `${speed} in its turns` : speed);
+      const speed = Math.round(run.tokensPerSecond).toLocaleString("en");
+      parts.push(say(takeTurns ? "{speed} characters/s in its turns" : "{speed} characters/s", { speed }));
     }
     const last = run.points[run.points.length - 1];
-    if (last?.train) parts.push(`training ${last.train.toFixed(2)}`);
-    if (last) parts.push(`held-out ${last.heldOut.toFixed(2)}`);
+    if (last?.train) parts.push(say("training {perplexity}", { perplexity: last.train.toFixed(2) }));
+    if (last) parts.push(say("held-out {perplexity}", { perplexity: last.heldOut.toFixed(2) }));
     run.status.replaceChildren(`${run.label}: ${parts.join(" · ")}`);
     if (run.problem) {
       const problem = document.createElement("div");
@@ -282,11 +286,11 @@ charrnn.mountTrainer = function (root, data) {
     g.textAlign = "right";
     for (let i = 0; i <= 4; i++) g.fillText(shortNumber((yMax * i) / 4), left - 4, y((yMax * i) / 4) + 4);
     g.textAlign = "center";
-    g.fillText("characters trained (log scale)", (left + right) / 2, height - 4);
+    g.fillText(charrnn.say("characters trained (log scale)"), (left + right) / 2, height - 4);
     g.save();
     g.translate(12, (top + bottom) / 2);
     g.rotate(-Math.PI / 2);
-    g.fillText("perplexity", 0, 0);
+    g.fillText(charrnn.say("perplexity"), 0, 0);
     g.restore();
 
     runs.forEach((run, i) => {
@@ -302,7 +306,8 @@ charrnn.mountTrainer = function (root, data) {
       g.setLineDash([]);
       g.textAlign = "right";
       const hidden = run.hidden ?? run.hiddenBox.value;
-      g.fillText(`${run.label}, hidden ${hidden}: training ───, held-out - - -`, right, top + 14 + 16 * i);
+      const legend = "{run}, hidden {size}: training ───, held-out - - -";
+      g.fillText(charrnn.say(legend, { run: run.label, size: hidden }), right, top + 14 + 16 * i);
     });
   }
   function niceCeiling(v) {

@@ -1,8 +1,9 @@
-// One training run of the in-page trainer, inside a Web Worker (after random.js, sampler.js and
-// trainer.js), so that the page stays responsive however long a step takes. It trains in short
+// One training run of the in-page trainer, inside a Web Worker (after random.js, words.js,
+// sampler.js and trainer.js), so that the page stays responsive however long a step takes. It trains in short
 // slices and reads its messages between them, so "pause" takes effect within one step.
 //   in:  {type: "setup", text, maxHeldOut, hidden, lr, numSteps, batchSize, seed,
-//         prefix, temperature}  (prefix and temperature: for the samples it sends)
+//         prefix, temperature, translations}  (prefix and temperature: for the samples it sends;
+//         translations: charrnn.translations of the page, for its messages)
 //        {type: "train", maxSteps, turns}  (maxSteps: stop there; omitted, train until paused.
 //                  turns: train one slice per "turn" message instead of slice after slice)
 //        {type: "turn"}  train one slice (when training with turns)
@@ -23,7 +24,8 @@ const SLICE_MS = 50;
 const WEIGHTS_EVERY_MS = 2000;
 let run = null;
 
-function setup({ text, maxHeldOut, hidden, lr, numSteps, batchSize, seed, prefix, temperature }) {
+function setup({ text, maxHeldOut, hidden, lr, numSteps, batchSize, seed, prefix, temperature, translations }) {
+  charrnn.translations = translations; // the page's language, for the messages sent from here
   const data = charrnn.prepareText(text, { numSteps, maxHeldOut });
   const V = data.tokens.length;
   run = {
@@ -61,10 +63,12 @@ function trainStep() {
   const loss = model.lossAndGradients(run.inputs, run.targets, B, T);
   if (!(loss < run.divergedLoss)) {
     const perplexity = Math.exp(loss);
-    throw new charrnn.DivergenceError(
-      `training diverged at step ${run.step + 1}: the training perplexity reached ` +
-      `${Number.isFinite(perplexity) ? perplexity.toPrecision(3) : perplexity}, more than 10 times ` +
-      `the vocabulary size (${model.V}); lower the learning rate (lr=${run.lr}) and press Train again`);
+    throw new charrnn.DivergenceError(charrnn.say(
+      "training diverged at step {step}: the training perplexity reached {perplexity}, more than 10 " +
+      "times the vocabulary size ({V}); lower the learning rate (lr={lr}) and press Train again", {
+        step: run.step + 1, perplexity: Number.isFinite(perplexity) ? perplexity.toPrecision(3) : perplexity,
+        V: model.V, lr: run.lr,
+      }));
   }
   model.clipGradients(THETA);
   run.optimizer.step(model);

@@ -77,8 +77,8 @@ charrnn.buildVocab = function (characters) {
 charrnn.prepareText = function (text, { numSteps, maxHeldOut = 10000 } = {}) {
   const characters = Array.from(text ?? "");
   if (characters.length < charrnn.MIN_TEXT_LENGTH) {
-    throw new charrnn.InputError(
-      `the text has ${characters.length} characters; at least ${charrnn.MIN_TEXT_LENGTH} are needed`);
+    throw new charrnn.InputError(charrnn.say("the text has {count} characters; at least {needed} are needed",
+      { count: characters.length, needed: charrnn.MIN_TEXT_LENGTH }));
   }
   const tokens = charrnn.buildVocab(characters);
   const index = new Map(tokens.map((token, id) => [token, id]));
@@ -86,8 +86,9 @@ charrnn.prepareText = function (text, { numSteps, maxHeldOut = 10000 } = {}) {
   const heldOut = Math.min(Math.floor(ids.length / 10), maxHeldOut);
   const training = ids.length - heldOut;
   if (numSteps !== undefined && training < numSteps + 1) {
-    throw new charrnn.InputError(`the training part of the text has ${training} characters, fewer ` +
-      `than one window of ${numSteps} steps and its target: lower the steps per window or add text`);
+    throw new charrnn.InputError(charrnn.say("the training part of the text has {count} characters, fewer " +
+      "than one window of {steps} steps and its target: lower the steps per window or add text",
+    { count: training, steps: numSteps }));
   }
   return { tokens, train: ids.subarray(0, training), heldOut: ids.subarray(training) };
 };

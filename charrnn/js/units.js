@@ -1,8 +1,9 @@
 // A hidden unit's activation over a passage, as the background colour of each character:
 // red for positive, blue for negative, white for zero. The slider picks the unit.
-window.charrnn = window.charrnn || {};
+window.charrnn = window.charrnn || {}; // after words.js
 
 charrnn.mountUnitHeatmap = function (root, data) {
+  charrnn.translatePanel(root);
   // Activations arrive as int8 (activation * 127, row-major: character by unit), base64.
   const bytes = Uint8Array.from(atob(data.activations), (c) => c.charCodeAt(0));
   const activations = new Int8Array(bytes.buffer), units = data.num_units;
@@ -20,12 +21,12 @@ charrnn.mountUnitHeatmap = function (root, data) {
   }
   function show(unit) {
     slider.value = unit;
-    const found = data.matches.filter((m) => m.unit === unit).map((m) => `${m.feature}, r = ${m.r.toFixed(2)}`);
-    label.textContent = `unit ${unit}` + (found.length ? ` (${found.join("; ")})` : "");
+    const found = data.matches.filter((m) => m.unit === unit).map((m) => `${charrnn.say(m.feature)}, r = ${m.r.toFixed(2)}`);
+    label.textContent = charrnn.say("unit {unit}", { unit }) + (found.length ? ` (${found.join("; ")})` : "");
     cells.forEach((cell, t) => {
       const a = activations[t * units + unit] / 127;
       cell.style.background = colour(a);
-      cell.title = `unit ${unit}: ${a.toFixed(2)}`;
+      cell.title = `${charrnn.say("unit {unit}", { unit })}: ${a.toFixed(2)}`;
     });
   }
   slider.addEventListener("input", () => show(Number(slider.value)));

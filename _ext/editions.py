@@ -1,0 +1,53 @@
+"""The book's two editions from the same notebooks: English, and Chinese (中文) in the folder zh_CN/
+inside it (scripts/build_book.py builds both).
+
+Every page gets a link to the same page in the other edition, in the page's header. The link is
+relative, so it works offline and from file://; it is written into a <meta> tag at build time and
+placed by _static/editions.js, so that pages without a body of their own (search, index) get it
+too. In the Chinese edition the in-page panels (sampler, heatmap, trainer) show their words in
+Chinese: the page defines `charrnn.translations` from locale/zh_CN/panels.json before any panel
+runs, and the panels' scripts look their words up there (charrnn/js/words.js).
+"""
+
+import json
+from html import escape
+from pathlib import Path
+
+from sphinx.application import Sphinx
+
+ROOT = Path(__file__).resolve().parent.parent
+CHINESE = "zh_CN"
+
+
+def _other_edition(app: Sphinx, pagename: str) -> tuple[str, str, str]:
+    """(href, label, language) of `pagename` in the other edition, relative to this page."""
+    up = "../" * pagename.count("/")
+    if app.config.language == CHINESE:
+        return f"../{up}{pagename}.html", "English", "en"
+    return f"{up}{CHINESE}/{pagename}.html", "中文", "zh-CN"
+
+
+def _add_switch(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    href, label, language = _other_edition(app, pagename)
+    context["metatags"] = context.get("metatags", "") + (
+        f'\n<meta name="charrnn-other-edition" content="{escape(href)}" data-label="{escape(label)}"'
+        f' data-language="{language}">'
+    )
+
+
+def _add_panel_words(app: Sphinx, config) -> None:
+    if config.language != CHINESE:
+        return
+    words = json.loads((ROOT / "locale" / CHINESE / "panels.json").read_text(encoding="utf-8"))
+    # Inline, in the head, so that it is defined before the first panel's script runs.
+    body = "globalThis.charrnn = globalThis.charrnn || {};\ncharrnn.translations = " + json.dumps(
+        words, ensure_ascii=False, sort_keys=True) + ";"
+    app.add_js_file(None, body=body, priority=100)
+
+
+def setup(app: Sphinx) -> dict:
+    app.connect("config-inited", _add_panel_words)
+    app.connect("html-page-context", _add_switch)
+    app.add_js_file("editions.js")
+    app.add_css_file("editions.css")
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
