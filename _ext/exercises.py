@@ -10,12 +10,18 @@ the two ways a folded solution still showed:
 - Anchors. sphinx-exercise gives the content of every block the same id ("exercise-content",
   "solution-content"), so a page with several exercises repeats ids; here each block's content
   takes its block's label instead ("rnn-scratch-detach-content").
+
+It also makes each exercise's title translatable (the Chinese edition): sphinx-exercise builds the
+title's node without the source text and place that Sphinx's gettext needs, so titles were
+neither extracted nor translated.
 """
 
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.search import IndexBuilder
-from sphinx_exercise.nodes import exercise_enumerable_node, exercise_node, solution_node
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx_exercise.directive import ExerciseDirective
+from sphinx_exercise.nodes import exercise_enumerable_node, exercise_node, exercise_subtitle, solution_node
 
 SHARED_IDS = {"exercise-content", "solution-content"}
 _collect_words = IndexBuilder._word_collector
@@ -35,8 +41,38 @@ def _give_contents_their_own_ids(app: Sphinx, doctree: nodes.document, docname: 
             section["ids"] = [f"{label}-content" if i in SHARED_IDS else i for i in section["ids"]]
 
 
+_run_exercise = ExerciseDirective.run
+
+
+def _run_with_translatable_title(self: ExerciseDirective) -> list[nodes.Node]:
+    made = _run_exercise(self)
+    source, line = self.get_source_info()
+    for block in made:
+        for title in block.findall(exercise_subtitle):
+            title.rawsource, title.source, title.line = self.arguments[0], source, line
+    return made
+
+
+class _ExtractExerciseTitles(SphinxPostTransform):
+    """For the message catalogs only: sphinx-exercise's post-transform (priority 20) rebuilds
+    each title without its source, so just before it, each title is copied into a paragraph that
+    only the gettext builder sees. (The translation itself is made when the page is read.)"""
+
+    default_priority = 19
+    builders = ("gettext",)
+
+    def run(self) -> None:
+        for title in list(self.document.findall(exercise_subtitle)):
+            copy = nodes.paragraph(title.rawsource, "", *(child.deepcopy() for child in title.children))
+            copy.source, copy.line = title.source, title.line
+            copy.uid = ""  # the catalog skips nodes without one (as Sphinx does for toctrees)
+            self.document += copy
+
+
 def setup(app: Sphinx) -> dict:
     app.setup_extension("sphinx_exercise")
+    ExerciseDirective.run = _run_with_translatable_title
+    app.add_post_transform(_ExtractExerciseTitles)
     # Sphinx has no setting for leaving nodes out of the search index; its word collector
     # (Sphinx 7.4) is wrapped so that it reads each page without its solutions.
     # tests/test_exercises.py fails if a newer Sphinx indexes them again.
