@@ -6,13 +6,16 @@ relative, so it works offline and from file://; it is written into a <meta> tag 
 placed by _static/editions.js, so that pages without a body of their own (search, index) get it
 too. In the Chinese edition the in-page panels (sampler, heatmap, trainer) show their words in
 Chinese: the page defines `charrnn.translations` from locale/zh_CN/panels.json before any panel
-runs, and the panels' scripts look their words up there (charrnn/js/words.js).
+runs, and the panels' scripts look their words up there (charrnn/js/words.js). Its search
+splits Chinese into words with jieba, told the glossary's terms (locale/zh_CN/glossary.yml) so
+that a search for 困惑度 finds the pages that use it (jieba alone cuts it into 困惑 and 度).
 """
 
 import json
 from html import escape
 from pathlib import Path
 
+import yaml
 from sphinx.application import Sphinx
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +38,16 @@ def _add_switch(app: Sphinx, pagename: str, templatename: str, context: dict, do
     )
 
 
+def _teach_search_the_glossary(app: Sphinx, config) -> None:
+    if config.language != CHINESE:
+        return
+    glossary = yaml.safe_load((ROOT / "locale" / CHINESE / "glossary.yml").read_text(encoding="utf-8"))
+    dictionary = Path(app.doctreedir) / "search_words.txt"  # jieba's format: a word and its weight
+    dictionary.parent.mkdir(parents=True, exist_ok=True)
+    dictionary.write_text("".join(f"{term} 1000\n" for term in glossary["terms"].values()), encoding="utf-8")
+    config.html_search_options = {**config.html_search_options, "dict": str(dictionary)}
+
+
 def _add_panel_words(app: Sphinx, config) -> None:
     if config.language != CHINESE:
         return
@@ -47,6 +60,7 @@ def _add_panel_words(app: Sphinx, config) -> None:
 
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", _add_panel_words)
+    app.connect("config-inited", _teach_search_the_glossary)
     app.connect("html-page-context", _add_switch)
     app.add_js_file("editions.js")
     app.add_css_file("editions.css")

@@ -64,8 +64,8 @@ function trainStep() {
   if (!(loss < run.divergedLoss)) {
     const perplexity = Math.exp(loss);
     throw new charrnn.DivergenceError(charrnn.say(
-      "training diverged at step {step}: the training perplexity reached {perplexity}, more than 10 " +
-      "times the vocabulary size ({V}); lower the learning rate (lr={lr}) and press Train again", {
+      "training diverged at step {step}: the training perplexity reached {perplexity}, " +
+      "more than 10 times the vocabulary size ({V}); lower the learning rate (lr={lr}) and press Train again", {
         step: run.step + 1, perplexity: Number.isFinite(perplexity) ? perplexity.toPrecision(3) : perplexity,
         V: model.V, lr: run.lr,
       }));
