@@ -6,7 +6,8 @@ relative, so it works offline and from file://; it is written into a <meta> tag 
 placed by _static/editions.js, so that pages without a body of their own (search, index) get it
 too. In the Chinese edition the in-page panels (sampler, heatmap, trainer) show their words in
 Chinese: the page defines `charrnn.translations` from locale/zh_CN/panels.json before any panel
-runs, and the panels' scripts look their words up there (charrnn/js/words.js). Its search
+runs, and the panels' scripts look their words up there (charrnn/js/words.js); the stored
+ipywidgets panels are translated the same way as the widget manager draws them. Its search
 splits Chinese into words with jieba, told the glossary's terms (locale/zh_CN/glossary.yml) so
 that a search for 困惑度 finds the pages that use it (jieba alone cuts it into 困惑 and 度).
 """
@@ -16,7 +17,9 @@ from html import escape
 from pathlib import Path
 
 import yaml
+from babel.messages.pofile import read_po
 from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
 
 ROOT = Path(__file__).resolve().parent.parent
 CHINESE = "zh_CN"
@@ -48,6 +51,17 @@ def _teach_search_the_glossary(app: Sphinx, config) -> None:
     config.html_search_options = {**config.html_search_options, "dict": str(dictionary)}
 
 
+def _translate_book_title(app: Sphinx, config) -> None:
+    """The book's title, shown on every page, is the root page's title, so its translation is there."""
+    if config.language != CHINESE:
+        return
+    with (ROOT / "locale" / CHINESE / "LC_MESSAGES" / "intro.po").open("rb") as f:
+        translated = {message.id: message.string for message in read_po(f) if message.string}
+    if config.html_title not in translated:
+        raise ExtensionError(f"the book's title {config.html_title!r} has no translation in intro.po")
+    config.html_title = translated[config.html_title]
+
+
 def _add_panel_words(app: Sphinx, config) -> None:
     if config.language != CHINESE:
         return
@@ -56,11 +70,15 @@ def _add_panel_words(app: Sphinx, config) -> None:
     body = "globalThis.charrnn = globalThis.charrnn || {};\ncharrnn.translations = " + json.dumps(
         words, ensure_ascii=False, sort_keys=True) + ";"
     app.add_js_file(None, body=body, priority=100)
+    # The panels built from ipywidgets (stored widget state) get their words from the same table,
+    # as they are drawn: _static/editions.js hands each drawn widget to charrnn.translatePanel.
+    app.add_js_file(None, body=(ROOT / "charrnn" / "js" / "words.js").read_text(encoding="utf-8"), priority=101)
 
 
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", _add_panel_words)
     app.connect("config-inited", _teach_search_the_glossary)
+    app.connect("config-inited", _translate_book_title)
     app.connect("html-page-context", _add_switch)
     app.add_js_file("editions.js")
     app.add_css_file("editions.css")

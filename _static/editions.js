@@ -14,3 +14,22 @@ document.addEventListener("DOMContentLoaded", () => {
   if (buttons) buttons.prepend(link);
   else document.body.prepend(link);
 });
+
+// In an edition with its own words for the panels (the Chinese one defines charrnn.translations),
+// the stored ipywidgets panels are translated as the widget manager draws them. A widget may
+// write its words after it is placed (a button's label, a readout), so every change inside a
+// widget sends the whole widget through again; words already translated match nothing.
+document.addEventListener("DOMContentLoaded", () => {
+  if (!globalThis.charrnn?.translations || !charrnn.translatePanel) return;
+  new MutationObserver((changes) => {
+    const widgets = new Set();
+    for (const { target } of changes) {
+      const element = target.nodeType === Node.ELEMENT_NODE ? target : target.parentElement;
+      const widget = element?.closest(".jupyter-widgets");
+      if (widget) widgets.add(widget);
+      element?.querySelectorAll(".jupyter-widgets").forEach((inner) => widgets.add(inner));
+    }
+    widgets.forEach(charrnn.translatePanel);
+  }).observe(document.body, { childList: true, subtree: true, characterData: true });
+  document.querySelectorAll(".jupyter-widgets").forEach(charrnn.translatePanel);
+});

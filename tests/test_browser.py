@@ -537,6 +537,14 @@ def test_panels_speak_the_language_of_the_page(opened):
         assert sampler.text_content().strip().startswith(prefix)
         heatmap = opened[f"{edition}chapters/hidden_units"].page.locator(".charrnn-unit-heatmap .charrnn-unit")
         assert heatmap.text_content().startswith(unit)
+    # The panels stored as ipywidgets too: labels, buttons and the readout of the hidden-size panel.
+    for edition, words, readout in [("", ["temperature", "decoding", "greedy"], "hidden size 64"),
+                                    (CHINESE, ["温度", "解码方式", "贪心"], "隐藏层大小 64")]:
+        sampler = opened[f"{edition}chapters/rnn_scratch"].page
+        shown = [text.strip() for text in sampler.locator(".jupyter-widgets").all_text_contents()]
+        assert all(any(word in text for text in shown) for word in words), (edition, words)
+        sweep = opened[f"{edition}{TRAINER_PAGE}"].page.locator(".jupyter-widgets").all_text_contents()
+        assert any(readout in text for text in sweep), (edition, readout)
     # A message the panel writes, with its values filled in.
     type_into(trainer, '.charrnn-run[data-run="1"] [name="hidden"]', 1000)
     trainer.locator(".charrnn-train").click()

@@ -18,7 +18,7 @@ charrnn.translatePanel = function (root) {
     const names = [...key.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
     const source = key.split(/\{\w+\}/).map((part) => part.replace(/[.*+?^$()|[\]\\]/g, "\\$&")).join("(.+?)");
     return { key, names, pattern: new RegExp(`^${source}$`) };
-  });
+  }).sort((a, b) => b.key.length - a.key.length); // longest first: "hidden size {size} (...)" wins
   function translate(text) {
     const trimmed = text.replace(/\s+/g, " ").trim();
     for (const { key, names, pattern } of patterns) {
