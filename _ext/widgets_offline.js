@@ -33,4 +33,14 @@
     get: () => current,
     set: (value) => { current = withHub(value); },
   });
+
+  // A widget stored without a tooltip gets its labels titled "null" (the manager writes the
+  // missing value as text), which the reader would see on hovering a label: take such titles off.
+  new MutationObserver((changes) => {
+    for (const { target } of changes) {
+      if (target.nodeType !== Node.ELEMENT_NODE) continue;
+      if (target.getAttribute("title") === "null") target.removeAttribute("title");
+      target.querySelectorAll('[title="null"]').forEach((element) => element.removeAttribute("title"));
+    }
+  }).observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ["title"] });
 })();

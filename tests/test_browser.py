@@ -150,6 +150,8 @@ def test_stored_widgets_are_rendered(opened, name):
     page = opened[name].page
     views, drawn = page.evaluate(VIEWS), page.evaluate(DRAWN_WIDGETS)
     assert drawn == views, f"{views - drawn} of {views} stored widgets were not drawn"
+    # The manager titles a label "null" when its widget was stored without a tooltip.
+    assert page.locator('.jupyter-widgets[title="null"], .jupyter-widgets [title="null"]').count() == 0
 
 
 def test_widget_chapters_have_widgets(opened):
@@ -538,13 +540,17 @@ def test_panels_speak_the_language_of_the_page(opened):
         heatmap = opened[f"{edition}chapters/hidden_units"].page.locator(".charrnn-unit-heatmap .charrnn-unit")
         assert heatmap.text_content().startswith(unit)
     # The panels stored as ipywidgets too: labels, buttons and the readout of the hidden-size panel.
-    for edition, words, readout in [("", ["temperature", "decoding", "greedy"], "hidden size 64"),
-                                    (CHINESE, ["温度", "解码方式", "贪心"], "隐藏层大小 64")]:
+    for edition, words, label, train, readout in [
+        ("", ["temperature", "decoding", "greedy"], "hidden size", "Train", "hidden size 64"),
+        (CHINESE, ["温度", "解码方式", "贪心"], "隐藏层大小", "训练", "隐藏层大小 64"),
+    ]:
         sampler = opened[f"{edition}chapters/rnn_scratch"].page
         shown = [text.strip() for text in sampler.locator(".jupyter-widgets").all_text_contents()]
         assert all(any(word in text for text in shown) for word in words), (edition, words)
-        sweep = opened[f"{edition}{TRAINER_PAGE}"].page.locator(".jupyter-widgets").all_text_contents()
-        assert any(readout in text for text in sweep), (edition, readout)
+        sweep = opened[f"{edition}{TRAINER_PAGE}"].page.locator(".jupyter-widgets")
+        assert sweep.locator(".widget-slider .widget-label").first.text_content().strip() == label
+        assert sweep.locator("button.widget-button").first.get_attribute("title") == train
+        assert any(readout in text for text in sweep.all_text_contents()), (edition, readout)
     # A message the panel writes, with its values filled in.
     type_into(trainer, '.charrnn-run[data-run="1"] [name="hidden"]', 1000)
     trainer.locator(".charrnn-train").click()

@@ -21,6 +21,8 @@ charrnn.translatePanel = function (root) {
   }).sort((a, b) => b.key.length - a.key.length); // longest first: "hidden size {size} (...)" wins
   function translate(text) {
     const trimmed = text.replace(/\s+/g, " ").trim();
+    // A word of the table is itself ("hidden size" is not "hidden {size}" with size = "size").
+    if (Object.hasOwn(translations, trimmed)) return translations[trimmed];
     for (const { key, names, pattern } of patterns) {
       const match = trimmed.match(pattern);
       // What fills a placeholder is translated too when it is a word of the table ("space").
@@ -35,8 +37,8 @@ charrnn.translatePanel = function (root) {
     const said = node.textContent.trim() && translate(node.textContent);
     if (said) node.textContent = node.textContent.replace(/\S[\s\S]*\S|\S/, said);
   }
-  for (const element of root.querySelectorAll("[placeholder], [aria-label]")) {
-    for (const name of ["placeholder", "aria-label"]) {
+  for (const element of [root, ...root.querySelectorAll("[placeholder], [aria-label], [title]")]) {
+    for (const name of ["placeholder", "aria-label", "title"]) {
       const said = element.hasAttribute(name) && translate(element.getAttribute(name));
       if (said) element.setAttribute(name, said);
     }
