@@ -150,6 +150,12 @@ def test_stored_widgets_are_rendered(opened, name):
     page = opened[name].page
     views, drawn = page.evaluate(VIEWS), page.evaluate(DRAWN_WIDGETS)
     assert drawn == views, f"{views - drawn} of {views} stored widgets were not drawn"
+    # A button's icon stays one line high, inside the button, beside its label.
+    icons = page.evaluate("""() => [...document.querySelectorAll('.jupyter-widgets button svg')].map((icon) => {
+        const button = icon.closest('button').getBoundingClientRect(), box = icon.getBoundingClientRect();
+        return box.height <= button.height && box.width < button.width;
+    })""")
+    assert all(icons), f"{icons.count(False)} widget button icons are larger than their buttons"
     # The manager titles a label "null" when its widget was stored without a tooltip.
     assert page.locator('.jupyter-widgets[title="null"], .jupyter-widgets [title="null"]').count() == 0
 
