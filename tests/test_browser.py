@@ -585,6 +585,11 @@ def test_phone_page_never_scrolls_sideways(on_phone, name):
     width, viewport = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     assert width <= viewport, f"the page is {width} px wide on a {viewport} px screen"
     assert page.evaluate(f"{DRAWN_WIDGETS} === {VIEWS}"), "stored widgets drawn"
+    # A row of stored widgets (a progress bar with its label and figures) fits instead of hiding
+    # what does not.
+    rows = page.evaluate("() => [...document.querySelectorAll('.jupyter-widgets.widget-hbox')]"
+                         ".map((row) => row.scrollWidth - row.clientWidth)")
+    assert all(overflow <= 1 for overflow in rows), f"widget rows wider than the screen by {rows} px"
     assert on_phone[name].problems == []
     assert (SCREENSHOTS / f"{name.replace('/', '-')}-phone.png").stat().st_size > 10_000
 
