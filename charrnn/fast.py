@@ -6,11 +6,23 @@ numerically; the others only regroup sums):
 2. The output layer is one matrix multiply over all steps instead of one per step.
 3. Backpropagation through time is written by hand: the loop only carries the gradient of the
    state back one step at a time; the gradients of W_hh, W_xh and b_h, sums over all steps, are
-   taken after the loop in one large matrix multiply, one scatter-add and one sum, instead of
+   taken after the loop in one large matrix multiply, one scatter-add (on a GPU, a one-hot
+   product, which adds in a fixed order) and one sum, instead of
    `num_steps` small pieces accumulated inside it.
 """
 
 import torch
+
+
+def _sum_rows_by_id(rows: torch.Tensor, ids: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """Row i of the result is the sum of the rows whose id is i (the gradient of a row lookup).
+
+    On the CPU a scatter-add. On a GPU, `index_add_` adds with atomics, in an order that changes
+    from run to run; the product one_hot(ids)^T rows gives the same sums in a fixed order.
+    """
+    if rows.is_cuda:
+        return torch.nn.functional.one_hot(ids, like.shape[0]).to(rows.dtype).T @ rows
+    return torch.zeros_like(like).index_add_(0, ids, rows)
 
 
 class Recurrence(torch.autograd.Function):
@@ -47,7 +59,7 @@ class Recurrence(torch.autograd.Function):
         flat_grad_Z = grad_Z.flatten(0, 1)
         grad_W_xh = grad_b_h = grad_H0 = grad_W_hh = None
         if ctx.needs_input_grad[1]:
-            grad_W_xh = torch.zeros_like(W_xh).index_add_(0, flat_ids, flat_grad_Z)
+            grad_W_xh = _sum_rows_by_id(flat_grad_Z, flat_ids, W_xh)
         if ctx.needs_input_grad[2]:
             grad_b_h = flat_grad_Z.sum(0)
         if ctx.needs_input_grad[3]:

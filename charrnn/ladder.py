@@ -61,26 +61,23 @@ def book_slices() -> Slices:
     )
 
 
-def ngram_stream_nll(model, ids: Sequence[int], warmup: int = WARMUP) -> tuple[float, int]:
-    """Total negative log-likelihood of `ids[warmup:]`, each token given the tokens before it
-    (an n-gram model uses the last n - 1), and the number of tokens scored."""
+def ngram_stream_losses(model, ids: Sequence[int], warmup: int = WARMUP) -> torch.Tensor:
+    """The negative log-likelihood of each token of `ids[warmup:]` (float64), each token given
+    the tokens before it (an n-gram model uses the last n - 1)."""
     if len(ids) <= warmup:
         raise ValueError(f"ids: {len(ids)} tokens leave nothing to score after {warmup} of warm-up")
     if model.n - 1 > warmup:
         raise ValueError(f"a {model.n}-gram needs {model.n - 1} tokens of context, more than warmup={warmup}")
-    nll = -sum(
-        math.log(model.prob(tuple(ids[t - model.n + 1 : t]), ids[t]))
-        for t in range(warmup, len(ids))
+    return torch.tensor(
+        [-math.log(model.prob(tuple(ids[t - model.n + 1 : t]), ids[t])) for t in range(warmup, len(ids))],
+        dtype=torch.float64,
     )
-    return nll, len(ids) - warmup
 
 
-def rnn_stream_nll(
-    net: nn.Module, ids: Sequence[int], warmup: int = WARMUP, chunk: int = 1024
-) -> tuple[float, int]:
-    """Total negative log-likelihood of `ids[warmup:]` for a recurrent model that reads `ids` as
-    one stream with one continuous state (batch 1, fed `chunk` tokens at a time, which changes
-    nothing but speed), and the number of tokens scored."""
+def rnn_stream_losses(net: nn.Module, ids: Sequence[int], warmup: int = WARMUP, chunk: int = 1024) -> torch.Tensor:
+    """The negative log-likelihood of each token of `ids[warmup:]` (float64, on the CPU) for a
+    recurrent model that reads `ids` as one stream with one continuous state (batch 1, fed
+    `chunk` tokens at a time, which changes nothing but speed)."""
     if len(ids) <= warmup:
         raise ValueError(f"ids: {len(ids)} tokens leave nothing to score after {warmup} of warm-up")
     check_positive_int("chunk", chunk)
@@ -91,7 +88,7 @@ def rnn_stream_nll(
     stream = torch.as_tensor(ids, device=device)
     was_training = net.training
     net.eval()
-    nll, state = 0.0, net.begin_state(1, device)
+    pieces, state = [], net.begin_state(1, device)
     with torch.no_grad():
         # row j of the logits predicts token j + 1; tokens before `warmup` are context only
         for start in range(0, len(ids) - 1, chunk):
@@ -99,18 +96,74 @@ def rnn_stream_nll(
             Y = stream[start + 1 : start + 1 + len(X)]
             logits, state = net(X[None, :], state)
             losses = nn.functional.cross_entropy(logits, Y, reduction="none")
-            first = max(warmup - 1 - start, 0)
-            nll += float(losses[first:].sum(dtype=torch.float64))
+            pieces.append(losses[max(warmup - 1 - start, 0) :].double().cpu())
     net.train(was_training)
-    return nll, len(ids) - warmup
+    return torch.cat(pieces)
+
+
+def stream_losses(model, ids: Sequence[int], warmup: int = WARMUP) -> torch.Tensor:
+    """The negative log-likelihood of each token of `ids[warmup:]` under the protocol above, for
+    an n-gram model (it has `prob`) or a recurrent model (an `nn.Module`)."""
+    score = rnn_stream_losses if isinstance(model, nn.Module) else ngram_stream_losses
+    return score(model, ids, warmup)
 
 
 def stream_perplexity(model, ids: Sequence[int], warmup: int = WARMUP) -> float:
     """exp(mean negative log-likelihood) of `ids[warmup:]` under the protocol above, for an
     n-gram model (it has `prob`) or a recurrent model (an `nn.Module`)."""
-    score = rnn_stream_nll if isinstance(model, nn.Module) else ngram_stream_nll
-    nll, count = score(model, ids, warmup)
-    return math.exp(nll / count)
+    return math.exp(float(stream_losses(model, ids, warmup).mean()))
+
+
+# The paired block bootstrap's settings: blocks of 100 characters (about 20 words) keep the
+# dependence between neighbouring characters' losses inside a block; 2,000 resamples.
+BLOCK, RESAMPLES = 100, 2000
+
+
+class Interval(NamedTuple):
+    """A 95 % interval for the mean per-character loss of model a minus that of model b, in nats:
+    below 0, a predicts the test text better; containing 0, the two cannot be told apart."""
+
+    low: float
+    high: float
+
+    def verdict(self) -> str:
+        """'a' or 'b' (the better model, when the interval excludes 0), or 'not distinguishable'."""
+        return "a" if self.high < 0 else "b" if self.low > 0 else "not distinguishable"
+
+
+def paired_bootstrap(
+    losses_a: Sequence[torch.Tensor],
+    losses_b: Sequence[torch.Tensor],
+    block: int = BLOCK,
+    resamples: int = RESAMPLES,
+    seed: int = 0,
+) -> Interval:
+    """How much better model a predicts the test text than model b, with the text's own noise.
+
+    `losses_a` and `losses_b` hold per-token losses of the same tokens (`stream_losses`), one
+    tensor per training seed. Each resample draws one seed of each model and len / block blocks
+    of `block` consecutive tokens, the same blocks for both models (paired), and takes the mean
+    loss difference over them; the interval holds the middle 95 % of the resampled means. So it
+    counts both the spread over seeds and which passages happen to make up the test text.
+    """
+    check_positive_int("block", block)
+    check_positive_int("resamples", resamples)
+    length = len(losses_a[0])
+    if any(len(losses) != length for losses in (*losses_a, *losses_b)):
+        raise ValueError("losses_a, losses_b: every model must score the same tokens")
+    if length < 2 * block:
+        raise ValueError(f"block={block}: the text has {length} tokens, fewer than two blocks")
+    generator = torch.Generator().manual_seed(seed)
+    # block_means[i, j, s]: mean difference of a's seed i and b's seed j over tokens s .. s + block - 1
+    differences = torch.stack([torch.stack([a - b for b in losses_b]) for a in losses_a]).double()
+    sums = nn.functional.pad(differences.cumsum(-1), (1, 0))
+    block_means = (sums[..., block:] - sums[..., :-block]) / block
+    starts = torch.randint(block_means.shape[-1], (resamples, length // block), generator=generator)
+    seed_a = torch.randint(len(losses_a), (resamples, 1), generator=generator)
+    seed_b = torch.randint(len(losses_b), (resamples, 1), generator=generator)
+    means = block_means[seed_a, seed_b, starts].mean(dim=1)
+    low, high = torch.quantile(means, torch.tensor([0.025, 0.975], dtype=torch.float64)).tolist()
+    return Interval(low, high)
 
 
 def fit_loader(slices: Slices, batch_size: int, num_steps: int, seed: int) -> SeqDataLoader:

@@ -2,10 +2,21 @@
 
 Run `python figures/make_figures.py` from the repository root after changing a figure. The
 minibatch figure cuts the stream with charrnn's own iterators, so it shows what the code does.
+
+The chapters carry each figure as a PNG cell attachment, so that a notebook opened alone (Colab
+opens one from the repository) shows it; the book draws the SVG itself (`_ext/attachments.py`).
+This script renders those PNGs too (it needs `pip install cairosvg` and the system's cairo
+library) and records each SVG's SHA-256 beside it, in the cell's metadata, so a test can tell
+when an attachment is older than its figure.
 """
 
+import base64
+import hashlib
+import re
+import sys
 from pathlib import Path
 
+import nbformat
 import torch
 
 from charrnn.batches import seq_data_iter_random, seq_data_iter_sequential
@@ -187,7 +198,32 @@ def minibatches() -> str:
     return _svg(720, 495, body)
 
 
+ATTACHMENT = re.compile(r"\]\(attachment:([\w.-]+)\.png\)")
+
+
+def attach_to_chapters(chapters: Path) -> None:
+    """Give every chapter image `![...](attachment:NAME.png)` the PNG of figures/NAME.svg."""
+    try:
+        import cairosvg
+    except ImportError:
+        sys.exit("rendering the attachments needs cairosvg: pip install cairosvg (and Debian's libcairo2)")
+    for path in sorted(chapters.glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        for cell in notebook.cells:
+            names = ATTACHMENT.findall(cell.source) if cell.cell_type == "markdown" else []
+            if not names:
+                continue
+            cell.attachments, cell.metadata["figure_sha256"] = {}, {}
+            for name in names:
+                svg = (HERE / f"{name}.svg").read_bytes()
+                png = cairosvg.svg2png(bytestring=svg, scale=2)
+                cell.attachments[f"{name}.png"] = {"image/png": base64.b64encode(png).decode()}
+                cell.metadata["figure_sha256"][f"{name}.svg"] = hashlib.sha256(svg).hexdigest()
+        nbformat.write(notebook, path)
+
+
 if __name__ == "__main__":
     (HERE / "rnn-unrolled.svg").write_text(unrolled_rnn(), encoding="utf-8")
     (HERE / "char-language-model.svg").write_text(char_language_model(), encoding="utf-8")
     (HERE / "minibatches.svg").write_text(minibatches(), encoding="utf-8")
+    attach_to_chapters(HERE.parent / "chapters")

@@ -49,6 +49,13 @@ def npm_registry_unreachable() -> str:
     return "; ".join(said) or f"npm ping failed with exit status {ping.returncode}"
 
 
+def pytest_collection_modifyitems(config, items):
+    # A test that needs the built book is slow: the build takes a minute or more.
+    for item in items:
+        if "html" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_runtest_setup(item):
     # Skipped, not failed: a registry that cannot be reached says nothing about the code.
     if item.get_closest_marker("needs_npm_registry") and (problem := npm_registry_unreachable()):

@@ -10,6 +10,7 @@ def test_flops_per_token_for_the_classic_hidden_512():
     assert bench.flops_per_token(512, 28) == pytest.approx(1.66e6, rel=0.01)
 
 
+@pytest.mark.slow
 def test_throughput_reports_every_variant_and_the_same_learning_on_both_paths():
     result = bench.throughput(num_epochs=1)
     for name in ("reference_scratch", "fast_scratch", "reference_concise", "fast_concise"):
@@ -21,6 +22,7 @@ def test_throughput_reports_every_variant_and_the_same_learning_on_both_paths():
     assert result["bound_tokens_per_s"] == pytest.approx(result["gemm_gflops"] * 1e9 / result["flops_per_token"])
 
 
+@pytest.mark.slow
 def test_quality_runs_the_ladder_on_a_short_recipe(capsys):
     result = bench.quality({"GRU": {"num_hiddens": 16, "lr": 1e-2}}, seeds=(0, 1), num_epochs=1)
     models = result["models"]
@@ -33,6 +35,7 @@ def test_quality_runs_the_ladder_on_a_short_recipe(capsys):
     assert "bits/char" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_command_line_json_and_bad_epochs(capsys):
     with pytest.raises(SystemExit):
         bench.main(["--epochs", "0"])

@@ -23,6 +23,8 @@ import yaml
 import charrnn
 from charrnn.live import load_exported, next_char_probabilities
 
+pytestmark = pytest.mark.slow  # builds the book and drives Chromium
+
 ROOT = Path(__file__).resolve().parent.parent
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
 CHAPTERS = [entry["file"] for entry in TOC["chapters"]]

@@ -1,6 +1,9 @@
 """The chapters as files: listed in the table of contents, set up for Colab, stored executed."""
 
+import base64
+import hashlib
 import re
+import sys
 from pathlib import Path
 
 import nbformat
@@ -8,6 +11,8 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import reader_run  # noqa: E402
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
 CHAPTERS = [ROOT / f"{entry['file']}.ipynb" for entry in TOC["chapters"]]
@@ -36,6 +41,7 @@ def test_first_cell_installs_charrnn_from_the_configured_repository_on_colab_onl
         "one install, from _config.yml's repository, without dependencies: Colab's CUDA torch stays"
     )
     assert "torch.cuda.is_available()" in source and "Change runtime type" in source
+    assert "torch.backends.cudnn.allow_tf32 = False" in source, "full float32 on every GPU, Colab's A100 too"
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
@@ -93,11 +99,24 @@ def test_widget_chapters_store_the_state_of_the_panel_they_display(name):
     assert any(expected <= widgets_in(view) for view in views), f"no displayed panel holds {expected}"
 
 
-def test_figures_referenced_by_chapters_exist():
+def test_markdown_points_at_no_file_a_notebook_opened_alone_cannot_reach():
     for path in CHAPTERS:
-        for cell in nbformat.read(path, as_version=4).cells:
-            for target in re.findall(r"\]\((\.\./figures/[^)]+)\)", cell.source):
-                assert (path.parent / target).resolve().is_file(), target
+        notebook = nbformat.read(path, as_version=4)
+        assert reader_run.local_links(notebook) == [], path.stem
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_figures_travel_as_attachments_rendered_from_the_current_svg(path):
+    for cell in nbformat.read(path, as_version=4).cells:
+        images = re.findall(r"\]\(attachment:([\w.-]+)\)", cell.source)
+        assert sorted(cell.get("attachments", {})) == sorted(images), "every image attached, nothing else"
+        for image in images:
+            svg = (ROOT / "figures" / image).with_suffix(".svg")
+            recorded = cell.metadata["figure_sha256"][svg.name]
+            assert recorded == hashlib.sha256(svg.read_bytes()).hexdigest(), (
+                f"{image} is older than {svg.name}: run python figures/make_figures.py"
+            )
+            assert base64.b64decode(cell.attachments[image]["image/png"]).startswith(b"\x89PNG")
 
 
 PAGE_WIDTH = 80

@@ -3,7 +3,7 @@ import torch
 from torch import nn
 
 from charrnn import RNNModel, RNNScratch
-from charrnn.fast import Recurrence
+from charrnn.fast import Recurrence, _sum_rows_by_id
 
 V, H, B, T = 11, 8, 4, 6
 
@@ -63,7 +63,10 @@ def test_fast_rnn_without_biases():
     torch.testing.assert_close(fast, reference)
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+
+@needs_cuda
 def test_fast_path_on_cuda_matches_cpu():
     net = RNNScratch(V, H, sigma=0.3, fast=True)
     inputs = torch.randint(V, (B, T))
@@ -71,3 +74,35 @@ def test_fast_path_on_cuda_matches_cpu():
     gpu = net.to("cuda")
     cuda, _ = gpu(inputs.cuda(), gpu.begin_state(B, "cuda"))
     torch.testing.assert_close(cuda.cpu(), cpu, rtol=1e-4, atol=1e-5)
+
+
+@needs_cuda
+@pytest.mark.parametrize("dtype, tolerance", [(torch.float64, 1e-12), (torch.float32, 1e-5)])
+def test_fast_backward_on_cuda_matches_autograd(dtype, tolerance):
+    """cuDNN's TF32 is off here, as in the chapters' first cell: the two paths agree to float32."""
+    torch.backends.cudnn.allow_tf32 = False
+    inputs, targets = torch.randint(V, (B, T), device="cuda"), torch.randint(V, (B, T), device="cuda")
+    for net in models(dtype):
+        net = net.cuda()
+        state = net.begin_state(B, "cuda") + 0.1
+        fast = loss_and_grads(net, inputs, targets, state)
+        net.fast = False
+        reference = loss_and_grads(net, inputs, targets, state)
+        torch.testing.assert_close(fast, reference, rtol=tolerance, atol=tolerance)
+
+
+@needs_cuda
+def test_fast_backward_on_cuda_is_the_same_in_every_run():
+    net = RNNScratch(28, 64, sigma=0.3, fast=True).cuda()
+    inputs, targets = torch.randint(28, (32, 35), device="cuda"), torch.randint(28, (32, 35), device="cuda")
+    runs = [loss_and_grads(net, inputs, targets, net.begin_state(32, "cuda"))[1] for _ in range(5)]
+    assert all(torch.equal(a, b) for run in runs[1:] for a, b in zip(run, runs[0])), "bit for bit"
+
+
+def test_row_sums_by_id_equal_a_scatter_add():
+    rows, ids = torch.randn(50, H, dtype=torch.float64), torch.randint(V, (50,))
+    like = torch.empty(V, H, dtype=torch.float64)
+    expected = torch.stack([rows[ids == i].sum(0) for i in range(V)])
+    torch.testing.assert_close(_sum_rows_by_id(rows, ids, like), expected)
+    if torch.cuda.is_available():
+        torch.testing.assert_close(_sum_rows_by_id(rows.cuda(), ids.cuda(), like.cuda()).cpu(), expected)

@@ -28,17 +28,18 @@ def test_an_ngram_and_an_rnn_score_the_same_tokens(slices):
     ids = ladder.Stream(slices.dev[:500], slices.vocab)
     torch.manual_seed(0)
     net = charrnn.RNNModel(nn.GRU(28, 8), 28)
-    _, rnn_count = ladder.rnn_stream_nll(net, ids)
-    _, ngram_count = ladder.ngram_stream_nll(NgramModel(slices.fit, 3, 28, 0.1), ids)
-    assert rnn_count == ngram_count == 500 - ladder.WARMUP
+    rnn = ladder.stream_losses(net, ids)
+    ngram = ladder.stream_losses(NgramModel(slices.fit, 3, 28, 0.1), ids)
+    assert rnn.shape == ngram.shape == (500 - ladder.WARMUP,)
+    assert rnn.dtype == ngram.dtype == torch.float64
 
 
 def test_the_rnn_stream_is_one_continuous_state_whatever_the_chunk(slices):
     torch.manual_seed(0)
     net = charrnn.RNNModel(nn.LSTM(28, 8), 28)
     ids = slices.dev[:300]
-    whole, _ = ladder.rnn_stream_nll(net, ids, chunk=1024)
-    assert ladder.rnn_stream_nll(net, ids, chunk=7)[0] == pytest.approx(whole, rel=1e-6)
+    whole = float(ladder.rnn_stream_losses(net, ids, chunk=1024).sum())
+    assert float(ladder.rnn_stream_losses(net, ids, chunk=7).sum()) == pytest.approx(whole, rel=1e-6)
     # the same sum, token by token, from a state carried by hand
     with torch.no_grad():
         state, nll = net.begin_state(1), 0.0
@@ -73,7 +74,7 @@ def test_bad_arguments_are_named(slices):
     with pytest.raises(ValueError, match="nothing to score after 10 of warm-up"):
         ladder.stream_perplexity(NgramModel(slices.fit, 2, 28), slices.dev[:10])
     with pytest.raises(ValueError, match="a 12-gram needs 11 tokens of context"):
-        ladder.ngram_stream_nll(NgramModel(slices.fit, 12, 28), slices.dev[:100])
+        ladder.stream_losses(NgramModel(slices.fit, 12, 28), slices.dev[:100])
     with pytest.raises(ValueError, match="cell must be one of"):
         ladder.train_recurrent("Transformer", slices, 0, 8, 1e-2)
 
@@ -85,3 +86,34 @@ def test_the_recipes_are_the_winners_of_the_recorded_search_inside_its_grid():
         assert tuple(search) == ladder.GRID["lr"] and recipe["num_hiddens"] in ladder.GRID["num_hiddens"]
         assert recipe["lr"] == min(search, key=search.get)
         assert recipe["lr"] not in (min(search), max(search)), "the best rate is inside the grid"
+
+
+def test_the_paired_bootstrap_finds_a_real_gap_and_not_a_spurious_one():
+    generator = torch.Generator().manual_seed(0)
+    noise = [torch.rand(5000, generator=generator, dtype=torch.float64) * 2 for _ in range(3)]
+    better = [n - 0.1 for n in noise]  # the same text, 0.1 nats lower on every token
+    interval = ladder.paired_bootstrap(better, noise)
+    assert interval.low < -0.1 < interval.high < 0 and interval.verdict() == "a"
+    assert ladder.paired_bootstrap(noise, better).verdict() == "b"
+    # two seeds of one model: the difference is noise around 0
+    same = ladder.paired_bootstrap(noise[:1], noise[1:2])
+    assert same.low < 0 < same.high and same.verdict() == "not distinguishable"
+
+
+def test_the_bootstrap_counts_the_spread_over_seeds():
+    base = torch.zeros(2000, dtype=torch.float64)
+    steady = ladder.paired_bootstrap([base - 0.05], [base])
+    assert steady.low == pytest.approx(-0.05) and steady.high == pytest.approx(-0.05)
+    spread = ladder.paired_bootstrap([base - 0.05, base + 0.05], [base])
+    assert spread.low == pytest.approx(-0.05) and spread.high == pytest.approx(0.05)
+    assert spread.verdict() == "not distinguishable"
+
+
+def test_the_bootstrap_names_bad_arguments():
+    losses = [torch.zeros(1000, dtype=torch.float64)]
+    with pytest.raises(ValueError, match="every model must score the same tokens"):
+        ladder.paired_bootstrap(losses, [torch.zeros(999, dtype=torch.float64)])
+    with pytest.raises(ValueError, match="block=600: the text has 1000 tokens"):
+        ladder.paired_bootstrap(losses, losses, block=600)
+    with pytest.raises(ValueError, match="block"):
+        ladder.paired_bootstrap(losses, losses, block=0)

@@ -66,6 +66,7 @@ needs_pins = pytest.mark.skipif(REACH is not None, reason=f"the pins cannot take
 
 
 @needs_pins
+@pytest.mark.slow
 def test_without_the_pins_two_kernel_levels_give_different_losses():
     """The training is long enough to tell kernel levels apart; so the test below is not idle."""
     other = "avx512" if has_avx512() else "default"
@@ -76,6 +77,7 @@ def test_without_the_pins_two_kernel_levels_give_different_losses():
 
 
 @needs_pins
+@pytest.mark.slow
 def test_with_the_pins_any_caller_environment_gives_the_same_bits():
     other_level = "avx512" if has_avx512() else "default"
     callers = {
@@ -143,6 +145,7 @@ def tampered_copy(tmp_path: Path, tagged: bool) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_portable_mode_runs_a_chapter_on_foreign_kernels_and_says_so(tmp_path):
     path = tmp_path / CHAPTER.name
     shutil.copy(CHAPTER, path)
@@ -151,11 +154,13 @@ def test_portable_mode_runs_a_chapter_on_foreign_kernels_and_says_so(tmp_path):
     assert "numerics: PORTABLE mode, because CHARRNN_PORTABLE=1 is set" in result.stdout
 
 
+@pytest.mark.slow
 def test_portable_mode_compares_tagged_cells(tmp_path):
     result = run_chapter(tampered_copy(tmp_path, tagged=True), FOREIGN)
     assert result.returncode == 1 and "1 failed" in result.stdout, result.stdout[-3000:]
 
 
+@pytest.mark.slow
 def test_portable_mode_ignores_the_outputs_of_untagged_cells(tmp_path):
     result = run_chapter(tampered_copy(tmp_path, tagged=False), FOREIGN)
     assert result.returncode == 0, result.stdout[-3000:]
