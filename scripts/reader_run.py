@@ -2,7 +2,7 @@
 
     python scripts/reader_run.py                          # every chapter, the CI environment
     python scripts/reader_run.py --env default-1-thread chapters/ngrams.ipynb
-    python scripts/reader_run.py --env native --seed-shift 1
+    python scripts/reader_run.py --env native --seed-shift 1 --keep /tmp/runs
 
 A reader opens one notebook (Colab opens it from the repository, alone), and runs it top to
 bottom on whatever CPU or GPU they have, with no numeric pins. Every assert in a chapter is a
@@ -10,17 +10,22 @@ promise to that reader. A run passes when no cell raises, apart from cells tagge
 `raises-exception`, and when no Markdown cell points at a file outside the notebook.
 
 Environments (`--env`):
+- native: the machine's own kernels (AVX-512 where the CPU has it), every core, one chapter at
+  a time;
+- native-1-thread: the machine's own kernels, one thread per chapter, as many chapters at once
+  as there are cores;
+- default-1-thread: PyTorch's plain kernels (ATEN_CPU_CAPABILITY=default), one thread per
+  chapter, as many at once as there are cores;
 - pinned: the project's numeric pins (scripts/numeric_env.py), as `make test` runs;
-- native: the machine's own kernels (AVX-512 where the CPU has it), every core;
-- default-1-thread: PyTorch's plain kernels (ATEN_CPU_CAPABILITY=default), one thread;
-- ci: the one of the two least like the pinned environment on this machine: native where
-  PyTorch picks other kernels than AVX2 here, else default-1-thread.
+- ci: the one least like the pinned environment (AVX2 kernels, two threads) on this machine:
+  native-1-thread where PyTorch picks other kernels than AVX2 here, else default-1-thread.
 
 `--seed-shift N` adds N to every `torch.manual_seed(k)` in the chapter, so that the claims can be
 checked for other seeds than the stored ones.
 """
 
 import argparse
+import concurrent.futures
 import os
 import re
 import shutil
@@ -34,13 +39,16 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+import execute_notebooks
 import numeric_env
 
 ROOT = Path(__file__).resolve().parent.parent
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 ENVIRONMENTS = {
-    "pinned": numeric_env.PINS,  # what `make test` checks the stored outputs under, for comparison
     "native": {},
-    "default-1-thread": {"ATEN_CPU_CAPABILITY": "default", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},
+    "native-1-thread": ONE_THREAD,
+    "default-1-thread": {"ATEN_CPU_CAPABILITY": "default", **ONE_THREAD},
+    "pinned": numeric_env.PINS,  # what `make test` checks the stored outputs under, for comparison
 }
 # A Markdown link or image whose target is not on the web, not an anchor and not an attachment.
 LOCAL_LINK = re.compile(r"\]\((?!https?://|#|attachment:|mailto:)([^)\s]+)")
@@ -60,10 +68,18 @@ def unpinned(environ: dict[str, str]) -> dict[str, str]:
 
 
 def resolve(name: str, environ: dict[str, str]) -> str:
-    """The environment `name` stands for here (`ci` is native unless the CPU runs AVX2 kernels)."""
+    """The environment `name` stands for here (`ci`: native kernels unless they are AVX2)."""
     if name != "ci":
         return name
-    return "native" if native_capability(unpinned(environ)) != "AVX2" else "default-1-thread"
+    return "native-1-thread" if native_capability(unpinned(environ)) != "AVX2" else "default-1-thread"
+
+
+def jobs(environ: dict[str, str]) -> int:
+    """How many chapters to run at once: one per core where each runs on one thread. (Two
+    multi-threaded runs at once on the same cores slow each other down many times over.)"""
+    if environ.get("OMP_NUM_THREADS") != "1":
+        return 1
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def reader_environment(name: str, environ: dict[str, str]) -> dict[str, str]:
@@ -123,6 +139,21 @@ def run(path: Path, environ: dict[str, str], seed_shift: int = 0, timeout: int =
     return seconds, None
 
 
+def run_all(paths: list[Path], environ: dict[str, str], seed_shift: int = 0, keep: Path | None = None,
+            report=print) -> list[str]:
+    """Run every chapter in `paths` (several at once where `jobs` allows); returns the failures."""
+    failed = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs(environ)) as pool:
+        runs = {path: pool.submit(run, path, environ, seed_shift, keep=keep) for path in paths}
+        for path, future in runs.items():
+            seconds, problem = future.result()
+            report(f"{path.stem}: {'ok' if problem is None else 'FAILED'} in {seconds:.0f} s")
+            if problem is not None:
+                report(problem)
+                failed.append(f"{path.stem}: {problem}")
+    return failed
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("chapters", nargs="*", type=Path, help="notebooks (default: every chapter)")
@@ -131,22 +162,15 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="run every cell even after a failure; write the executed "
                         "notebooks to this folder")
     args = parser.parse_args()
-    import execute_notebooks
-
     name = resolve(args.env, dict(os.environ))
     environ = reader_environment(name, dict(os.environ))
     paths = [p.resolve() for p in args.chapters] or execute_notebooks.chapters_in_toc()
     print(f"reader runs: environment {name}, seed shift {args.seed_shift}, "
-          f"{native_capability(environ)} kernels", flush=True)
-    failed = []
-    for path in paths:
-        seconds, problem = run(path, environ, args.seed_shift, keep=args.keep)
-        print(f"{path.stem}: {'ok' if problem is None else 'FAILED'} in {seconds:.0f} s", flush=True)
-        if problem is not None:
-            print(problem, flush=True)
-            failed.append(path.stem)
-    print(f"{len(paths) - len(failed)} of {len(paths)} chapters ran green" +
-          (f"; failed: {', '.join(failed)}" if failed else ""), flush=True)
+          f"{native_capability(environ)} kernels, {jobs(environ)} at a time", flush=True)
+    start = time.perf_counter()
+    failed = run_all(paths, environ, args.seed_shift, args.keep, report=lambda line: print(line, flush=True))
+    print(f"{len(paths) - len(failed)} of {len(paths)} chapters ran green in {time.perf_counter() - start:.0f} s"
+          + (f"; failed: {', '.join(f.split(':')[0] for f in failed)}" if failed else ""), flush=True)
     return 1 if failed else 0
 
 

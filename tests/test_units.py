@@ -91,3 +91,13 @@ def test_unit_heatmap_checks_its_input():
         UnitHeatmap("ab", torch.zeros(3, 4))
     with pytest.raises(ValueError, match="outside 0..3"):
         UnitHeatmap("ab", torch.zeros(2, 4), [units.UnitMatch("space", 4, 0.1)])
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_hidden_states_of_a_model_on_cuda_come_back_on_the_cpu_as_on_the_cpu(data):
+    torch.manual_seed(0)
+    net = charrnn.RNNScratch(len(data.vocab), 16)
+    on_cpu = units.hidden_states(net, "Hello there", data.vocab)
+    on_gpu = units.hidden_states(net.cuda(), "Hello there", data.vocab)
+    assert on_gpu.device.type == "cpu", "what the chapters compute with the features, on the CPU"
+    torch.testing.assert_close(on_gpu, on_cpu, rtol=1e-5, atol=1e-6)
