@@ -28,7 +28,6 @@ import argparse
 import concurrent.futures
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -42,7 +41,6 @@ from nbclient.exceptions import CellExecutionError
 import execute_notebooks
 import numeric_env
 
-ROOT = Path(__file__).resolve().parent.parent
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 ENVIRONMENTS = {
     "native": {},
@@ -93,14 +91,11 @@ def local_links(notebook) -> list[str]:
             for target in LOCAL_LINK.findall(cell.source)]
 
 
-def shift_seeds(notebook, shift: int) -> int:
-    """Add `shift` to every torch.manual_seed(k) in the code; returns how many were changed."""
-    changed = 0
+def shift_seeds(notebook, shift: int) -> None:
+    """Add `shift` to every torch.manual_seed(k) in the notebook's code."""
     for cell in notebook.cells:
         if cell.cell_type == "code":
-            cell.source, count = SEED.subn(lambda m: f"torch.manual_seed({int(m[1]) + shift})", cell.source)
-            changed += count
-    return changed
+            cell.source = SEED.sub(lambda m: f"torch.manual_seed({int(m[1]) + shift})", cell.source)
 
 
 def run(path: Path, environ: dict[str, str], seed_shift: int = 0, timeout: int = 1800,
@@ -117,8 +112,7 @@ def run(path: Path, environ: dict[str, str], seed_shift: int = 0, timeout: int =
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     with tempfile.TemporaryDirectory(prefix="reader-") as folder:
-        alone = Path(folder) / path.name
-        nbformat.write(notebook, alone)
+        nbformat.write(notebook, Path(folder) / path.name)  # alone in its folder, as Colab opens it
         start = time.perf_counter()
         try:
             NotebookClient(notebook, timeout=timeout, kernel_name="python3", allow_errors=keep is not None,

@@ -10,7 +10,9 @@ import os
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -28,9 +30,6 @@ def test_every_chapter_runs_green_for_a_reader():
 
 
 def test_a_reader_run_fails_on_a_failing_assert_and_on_a_link_outside_the_notebook(tmp_path):
-    import nbformat
-    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
     environ = reader_run.reader_environment("native", dict(os.environ))
     failing = tmp_path / "failing.ipynb"
     nbformat.write(new_notebook(cells=[new_code_cell("assert 1 + 1 == 3, 'arithmetic'")]), failing)
@@ -55,3 +54,13 @@ def test_the_reader_environments_drop_the_pins():
     assert "MKL_CBWR" not in plain and "MKL_DYNAMIC" not in plain
     assert reader_run.resolve("ci", pinned) in ("native-1-thread", "default-1-thread")
     assert reader_run.jobs(plain) == len(os.sched_getaffinity(0)) and reader_run.jobs(native) == 1
+
+
+def test_the_seed_shift_moves_torch_manual_seed_and_nothing_else():
+    notebook = new_notebook(cells=[
+        new_code_cell("torch.manual_seed(0)\ng = torch.Generator().manual_seed(7)\ntorch.manual_seed(12)"),
+        new_markdown_cell("torch.manual_seed(0) in prose stays"),
+    ])
+    reader_run.shift_seeds(notebook, 2)
+    assert notebook.cells[0].source == "torch.manual_seed(2)\ng = torch.Generator().manual_seed(7)\ntorch.manual_seed(14)"
+    assert notebook.cells[1].source == "torch.manual_seed(0) in prose stays"
