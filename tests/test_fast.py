@@ -78,9 +78,9 @@ def test_fast_path_on_cuda_matches_cpu():
 
 @needs_cuda
 @pytest.mark.parametrize("dtype, tolerance", [(torch.float64, 1e-12), (torch.float32, 1e-5)])
-def test_fast_backward_on_cuda_matches_autograd(dtype, tolerance):
+def test_fast_backward_on_cuda_matches_autograd(dtype, tolerance, monkeypatch):
     """cuDNN's TF32 is off here, as in the chapters' first cell: the two paths agree to float32."""
-    torch.backends.cudnn.allow_tf32 = False
+    monkeypatch.setattr(torch.backends.cudnn, "allow_tf32", False)
     inputs, targets = torch.randint(V, (B, T), device="cuda"), torch.randint(V, (B, T), device="cuda")
     for net in models(dtype):
         net = net.cuda()
