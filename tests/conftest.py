@@ -8,8 +8,6 @@ import pytest
 import torch
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "_ext"))
-import offline_assets  # noqa: E402  (the book build's extension, which knows whether its assets are cached)
 
 
 @pytest.fixture(autouse=True)
@@ -21,6 +19,10 @@ def _seeded():
 def html(tmp_path_factory) -> Path:
     """The book (both editions) built from the stored notebooks, warnings as errors, into a temporary
     folder: English in the folder returned, Chinese in its zh_CN/."""
+    # The book build's extension knows whether its assets are cached. It needs Sphinx, which the
+    # unit tests do not: imported here, they run where only torch and pytest are installed.
+    sys.path.insert(0, str(ROOT / "_ext"))
+    import offline_assets
     if not offline_assets.is_fetched(ROOT / "_build" / "assets" / "vendor") and (problem := npm_registry_unreachable()):
         pytest.skip(f"the book's offline assets are not cached and must come from the npm registry: {problem}")
     out = tmp_path_factory.mktemp("book")

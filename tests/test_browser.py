@@ -493,8 +493,14 @@ def test_search_previews_never_show_part_of_a_solution(browser, server, opened):
                 search.page.wait_for_function(
                     "() => (document.querySelector('#search-results .search-summary') || {}).textContent"
                     "?.startsWith('Search finished')", timeout=20_000)
+                # Sphinx lists every result first and fills in each preview when its page has
+                # been fetched, so "Search finished" can come before the previews do.
                 summary = search.page.locator(f'ul.search li:has(a[href*="{name}.html"]) p.context')
-                assert summary.count() == 1, f"{word!r}: {name} not among the results"
+                try:
+                    summary.wait_for(state="attached", timeout=20_000)
+                except playwright.TimeoutError:
+                    pytest.fail(f"{word!r}: {name} not among the results, or without a preview")
+                assert summary.count() == 1, f"{word!r}: {name} listed twice"
                 shown = " ".join(summary.text_content().strip(".").split())
                 # The preview is cut from the page without its solutions, though the word's first
                 # use on the page is inside one.
