@@ -1,4 +1,12 @@
-"""charrnn: the small package behind the book on character-level recurrent neural networks."""
+"""charrnn: the small package behind the book on character-level recurrent neural networks.
+
+`import charrnn` loads torch and the core: data, models, training, sampling. The modules that
+need more (plots need matplotlib, panels ipywidgets) or that only some chapters use load on first
+use: `charrnn.plots`, `charrnn.widgets`, `charrnn.live`, `charrnn.ladder`, `charrnn.ngrams`,
+`charrnn.units`.
+"""
+
+import importlib
 
 from .batches import (
     CorpusData,
@@ -20,9 +28,9 @@ from .corpus import (
 )
 from .device import default_device
 from .memorisation import Copy, longest_copy
-from .models import RNNModel, RNNScratch, detach_state
-from .sample import predict, sample
-from .train import (
+from .models import RNNModel, RNNScratch, detach_state, evaluating
+from .sampling import predict, sample
+from .training import (
     DivergenceError,
     History,
     VocabMismatchError,
@@ -32,6 +40,17 @@ from .train import (
     train_epoch,
 )
 from .vocab import Vocab
-from . import ladder, live, ngrams, plots, widgets
 
 __version__ = "0.1.0"
+
+_ON_FIRST_USE = {"ladder", "live", "ngrams", "plots", "units", "widgets"}
+
+
+def __getattr__(name: str):
+    if name in _ON_FIRST_USE:
+        return importlib.import_module(f".{name}", __name__)  # also binds charrnn.<name>
+    raise AttributeError(f"module 'charrnn' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_ON_FIRST_USE])

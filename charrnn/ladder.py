@@ -17,8 +17,8 @@ from torch import nn
 
 from .batches import SeqDataLoader, load_data
 from .checks import check_positive_int
-from .models import CELLS, RNNModel
-from .train import DivergenceError, History, check_same_vocab, train
+from .models import CELLS, RNNModel, evaluating
+from .training import DivergenceError, History, check_same_vocab, train
 from .vocab import Vocab, check_covers
 
 WARMUP = 10
@@ -86,10 +86,8 @@ def rnn_stream_losses(net: nn.Module, ids: Sequence[int], warmup: int = WARMUP, 
     )
     device = next(net.parameters()).device
     stream = torch.as_tensor(ids, device=device)
-    was_training = net.training
-    net.eval()
     pieces, state = [], net.begin_state(1, device)
-    with torch.no_grad():
+    with evaluating(net):
         # row j of the logits predicts token j + 1; tokens before `warmup` are context only
         for start in range(0, len(ids) - 1, chunk):
             X = stream[start : min(start + chunk, len(ids) - 1)]
@@ -97,7 +95,6 @@ def rnn_stream_losses(net: nn.Module, ids: Sequence[int], warmup: int = WARMUP, 
             logits, state = net(X[None, :], state)
             losses = nn.functional.cross_entropy(logits, Y, reduction="none")
             pieces.append(losses[max(warmup - 1 - start, 0) :].double().cpu())
-    net.train(was_training)
     return torch.cat(pieces)
 
 

@@ -19,7 +19,7 @@ from torch import nn
 from .checks import check_nonnegative_int
 from .corpus import read_time_machine
 from .models import RNNModel, RNNScratch
-from .sample import encode_prefix
+from .sampling import encode_prefix
 from .vocab import Vocab
 
 PARAMETERS = ("W_xh", "W_hh", "b_h", "W_hq", "b_q")

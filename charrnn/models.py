@@ -5,6 +5,9 @@ Both take inputs of shape (batch, steps) and a state, and return logits of shape
 new state. `begin_state(batch_size, device)` gives the zero state to start from.
 """
 
+import contextlib
+from collections.abc import Iterator
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -13,6 +16,19 @@ from .checks import check_positive_int, check_token_ids
 from .fast import rnn_forward
 
 State = torch.Tensor | tuple[torch.Tensor, ...]
+
+
+@contextlib.contextmanager
+def evaluating(net: nn.Module) -> Iterator[nn.Module]:
+    """`net` in evaluation mode with gradients off; its own mode back afterwards, even after an
+    error (scoring or sampling in the middle of training must not leave it in the wrong mode)."""
+    was_training = net.training
+    net.eval()
+    try:
+        with torch.no_grad():
+            yield net
+    finally:
+        net.train(was_training)
 
 
 class RNNScratch(nn.Module):

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .train import History
+from .training import History
 
 
 def plot_perplexity(history: History, title: str = "", ax=None) -> Figure:

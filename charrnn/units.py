@@ -13,7 +13,8 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from .sample import encode_prefix
+from .models import evaluating
+from .sampling import encode_prefix
 from .vocab import Vocab
 
 VOWELS = set("aeiouAEIOU")
@@ -24,16 +25,13 @@ def hidden_states(net: nn.Module, text: str, vocab: Vocab) -> torch.Tensor:
     """(len(text), hidden) float32 on the CPU: row t is the (last layer's) state after reading text[t]."""
     ids = encode_prefix(text, vocab)
     device = next(net.parameters()).device
-    was_training = net.training
-    net.eval()
     rows = []
-    with torch.no_grad():
+    with evaluating(net):
         state = net.begin_state(1, device)
         for token in ids:
             _, state = net(torch.tensor([[token]], device=device), state)
             H = state[0] if isinstance(state, tuple) else state  # LSTM: (H, C)
             rows.append(H.reshape(-1, H.shape[-1])[-1])
-    net.train(was_training)
     return torch.stack(rows).float().cpu()
 
 

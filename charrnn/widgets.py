@@ -12,8 +12,8 @@ from torch import nn
 
 from .models import RNNModel
 from .plots import figure_png, plot_perplexity
-from .sample import predict, sample
-from .train import History, train
+from .sampling import predict, sample
+from .training import History, train
 from .vocab import Vocab
 
 

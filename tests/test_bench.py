@@ -1,9 +1,13 @@
 import json
 import os
 
+import sys
+from pathlib import Path
+
 import pytest
 
-from charrnn import bench
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import bench  # noqa: E402
 
 
 def test_flops_per_token_for_the_classic_hidden_512():

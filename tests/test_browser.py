@@ -10,7 +10,7 @@ import http.server
 import json
 import os
 import re
-import shutil
+import sys
 import threading
 from html import escape
 from pathlib import Path
@@ -23,6 +23,9 @@ import yaml
 import charrnn
 from charrnn.live import load_exported, next_char_probabilities
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+import chromium  # noqa: E402  (the one Chromium lookup, shared with the page benchmark)
+
 pytestmark = pytest.mark.slow  # builds the book and drives Chromium
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,18 +36,11 @@ PAGES = [TOC["root"], *CHAPTERS, "genindex", "search"]
 CHINESE = "zh_CN/"
 ZH_PAGES = [CHINESE + name for name in PAGES]
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or shutil.which("chromium-browser"))
-# Without the background-networking flags Chromium keeps calling Google's servers.
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-    "--disable-background-networking", "--disable-component-update",
-]
-
+CHROMIUM = chromium.find()
 if CHROMIUM is None:
-    message = "no Chromium: install it (Debian: apt-get install chromium) or set CHROMIUM=/path/to/it"
     if os.environ.get("CI"):
-        raise RuntimeError(f"the browser test must run in CI, but found {message}")
-    pytest.skip(message, allow_module_level=True)
+        raise RuntimeError(f"the browser test must run in CI, but found {chromium.MISSING}")
+    pytest.skip(chromium.MISSING, allow_module_level=True)
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -66,9 +62,9 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def browser():
     with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=chromium.ARGS)
+        yield launched
+        launched.close()
 
 
 # The widget manager draws each stored view into a .widget-subarea next to the view's script tag.

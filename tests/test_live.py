@@ -11,7 +11,7 @@ from torch import nn
 
 import charrnn
 from charrnn import live
-from charrnn.sample import encode_prefix
+from charrnn.sampling import encode_prefix
 
 NODE = shutil.which("node")
 needs_node = pytest.mark.skipif(NODE is None and not os.environ.get("CI"), reason="no Node.js")

@@ -16,8 +16,8 @@ from tqdm.auto import trange
 from .batches import CorpusData
 from .checks import check_nonnegative_int, check_positive_float, check_positive_int
 from .device import default_device
-from .models import detach_state
-from .sample import encode_prefix, predict
+from .models import detach_state, evaluating
+from .sampling import encode_prefix, predict
 from .vocab import Vocab
 
 
@@ -96,10 +96,8 @@ def perplexity(net: nn.Module, loader, device: torch.device | str | None = None)
     beyond the largest float."""
     check_same_vocab("loader", getattr(loader, "vocab", None), getattr(net, "vocab", None))
     device = torch.device(device) if device is not None else next(net.parameters()).device
-    was_training = net.training
-    net.eval()
     total_loss, total_tokens, state = 0.0, 0, None
-    with torch.no_grad():
+    with evaluating(net):
         for X, Y in loader:
             X, Y = X.to(device), Y.to(device)
             if state is None or _uses_random_iter(loader):
@@ -107,7 +105,6 @@ def perplexity(net: nn.Module, loader, device: torch.device | str | None = None)
             logits, state = net(X, state)
             total_loss += float(nn.functional.cross_entropy(logits, Y.T.reshape(-1), reduction="sum"))
             total_tokens += Y.numel()
-    net.train(was_training)
     if total_tokens == 0:
         raise ValueError("loader gave no batches: nothing to measure perplexity on")
     return _exp(total_loss / total_tokens)

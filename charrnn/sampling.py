@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from .checks import check_positive_float, check_positive_int
+from .models import evaluating
 from .vocab import Vocab
 
 
@@ -30,9 +31,7 @@ def _generate(prefix: str, num_preds: int, net: nn.Module, vocab: Vocab, device,
     check_positive_int("num_preds", num_preds)
     ids = encode_prefix(prefix, vocab)
     device = torch.device(device) if device is not None else next(net.parameters()).device
-    was_training = net.training
-    net.eval()
-    with torch.no_grad():
+    with evaluating(net):
         state = net.begin_state(1, device)
         # The whole prefix but its last character goes through in one call: it only sets the state.
         if len(ids) > 1:
@@ -44,7 +43,6 @@ def _generate(prefix: str, num_preds: int, net: nn.Module, vocab: Vocab, device,
             logits[vocab.unk] = float("-inf")
             last = choose(logits)
             ids.append(last)
-    net.train(was_training)
     return "".join(vocab.to_tokens(ids))
 
 

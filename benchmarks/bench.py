@@ -2,9 +2,9 @@
 ladder of chapter 6 (test perplexity, mean and range over seeds, and seconds per training), and
 the in-page trainer's throughput in headless Chromium against PyTorch on one thread.
 
-    python -m charrnn.bench [--epochs N] [--json]     # throughput: reference against fast paths
-    python -m charrnn.bench --quality [--json]        # chapter 6's ladder: n-grams, RNN, GRU, LSTM
-    python -m charrnn.bench --page [--json]           # the in-page trainer (needs Chromium, playwright)
+    python benchmarks/bench.py [--epochs N] [--json]  # throughput: reference against fast paths
+    python benchmarks/bench.py --quality [--json]     # chapter 6's ladder: n-grams, RNN, GRU, LSTM
+    python benchmarks/bench.py --page [--json]        # the in-page trainer (needs Chromium, playwright)
 
 Throughput uses the classic setting of chapters 4 and 5: the first 10,000 characters, batches of
 32 x 35, SGD with learning rate 1, global-norm clipping at 1. Every model starts from the same
@@ -15,16 +15,24 @@ that speeds up or slows down during the benchmark affects all of them alike.
 import argparse
 import json
 import math
+import sys
 import time
+from importlib import resources
+from pathlib import Path
 
 import torch
 from torch import nn
 
-from . import ladder
-from .batches import load_data_time_machine
-from .models import RNNModel, RNNScratch
-from .ngrams import KneserNeyModel, NgramModel, choose_add_k, choose_kneser_ney_order
-from .train import make_optimizer, train_epoch
+from charrnn import ladder
+from charrnn.batches import load_data_time_machine
+from charrnn.corpus import read_time_machine
+from charrnn.models import RNNModel, RNNScratch
+from charrnn.ngrams import KneserNeyModel, NgramModel, choose_add_k, choose_kneser_ney_order
+from charrnn.training import grad_clipping, make_optimizer, train_epoch
+from charrnn.vocab import Vocab
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+import chromium  # noqa: E402  (the one Chromium lookup, shared with the browser test)
 
 GEMM_SHAPE = (32, 512, 512)
 
@@ -110,35 +118,14 @@ def quality(recipes: dict | None = None, seeds: tuple[int, ...] = (0, 1, 2), num
 
 PAGE_SHAPE = {"num_hiddens": 128, "batch_size": 32, "num_steps": 35}
 
-# Runs in a Web Worker after random.js and trainer.js: the panel's training step (random windows,
-# loss and gradients, clipping at 1, Adam), timed after a warm-up.
-PAGE_BENCH_JS = """
-onmessage = ({ data: { text, H, B, T, warmup, steps } }) => {
-  const data = charrnn.prepareText(text, { numSteps: T });
-  const model = new charrnn.RNN(data.tokens.length, H, { random: charrnn.seededRandom(0) });
-  const optimizer = new charrnn.Adam(0.01), random = charrnn.seededRandom(1);
-  const inputs = new Int32Array(T * B), targets = new Int32Array(T * B);
-  let start = 0, loss = 0;
-  for (let step = 0; step < warmup + steps; step++) {
-    if (step === warmup) start = performance.now();
-    charrnn.randomWindows(data.train, B, T, random, inputs, targets);
-    loss = model.lossAndGradients(inputs, targets, B, T);
-    model.clipGradients(1);
-    optimizer.step(model);
-  }
-  postMessage({ seconds: (performance.now() - start) / 1000, loss });
-};
-"""
+PAGE_BENCH_JS = Path(__file__).with_name("page_bench.js")
 
 
 def chromium_path() -> str:
-    """The Chromium the browser test uses: $CHROMIUM, else chromium on the PATH."""
-    import os
-    import shutil
-
-    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    """The Chromium the browser test uses; exits with what to install if there is none."""
+    path = chromium.find()
     if path is None:
-        raise SystemExit("no Chromium: install it (Debian: apt-get install chromium) or set CHROMIUM=/path/to/it")
+        raise SystemExit(chromium.MISSING)
     return path
 
 
@@ -146,14 +133,12 @@ def page_tokens_per_s(steps: int, warmup: int = 10) -> float:
     """Characters per second of the in-page trainer's step in a Web Worker in headless Chromium."""
     from playwright.sync_api import sync_playwright
 
-    from .corpus import read_time_machine
-    from .live import _javascript
-
-    worker = _javascript("random.js", "trainer.js") + PAGE_BENCH_JS
+    scripts = [resources.files("charrnn").joinpath("js", name) for name in ("random.js", "trainer.js")]
+    worker = "\n".join(path.read_text(encoding="utf-8") for path in [*scripts, PAGE_BENCH_JS])
     setting = {"text": " ".join(read_time_machine()), "H": PAGE_SHAPE["num_hiddens"], "B": PAGE_SHAPE["batch_size"],
                "T": PAGE_SHAPE["num_steps"], "warmup": warmup, "steps": steps}
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(executable_path=chromium_path(), args=chromium.ARGS)
         try:
             page = browser.new_page()
             result = page.evaluate("""([source, setting]) => new Promise((resolve, reject) => {
@@ -170,10 +155,6 @@ def page_tokens_per_s(steps: int, warmup: int = 10) -> float:
 
 def torch_tokens_per_s(steps: int, dtype: torch.dtype, warmup: int = 10) -> float:
     """The same training step in PyTorch on one thread: `RNNScratch(fast=True)`, Adam, clipping at 1."""
-    from .corpus import read_time_machine
-    from .train import grad_clipping
-    from .vocab import Vocab
-
     text = " ".join(read_time_machine())
     vocab = Vocab(list(text))
     ids = torch.tensor(vocab[list(text)])
@@ -244,7 +225,7 @@ def print_table(result: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(prog="python -m charrnn.bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python benchmarks/bench.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=40, help="counted epochs per variant (default 40, about a minute)")
     parser.add_argument("--quality", action="store_true", help="chapter 6's ladder instead (several minutes)")
     parser.add_argument("--page", action="store_true", help="the in-page trainer in headless Chromium, against PyTorch")
