@@ -6,17 +6,19 @@
 #   make check       -- the fast tier: unit and Node tests, no book build, no chapters
 #   make reader-runs -- every chapter alone, unpinned, in both reader environments
 #   make notebooks   -- re-execute every chapter in place, storing outputs and widget state
+#   make panels      -- write the current charrnn/js scripts into the stored panels (seconds)
+#   make lock        -- re-resolve requirements.txt into requirements.lock, which `make` installs
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: book test check reader-runs notebooks clean
+.PHONY: book test check reader-runs notebooks panels lock clean
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
@@ -26,6 +28,18 @@ book: $(STAMP)
 
 notebooks: $(STAMP)
 	$(PY) scripts/execute_notebooks.py
+
+panels: $(STAMP)
+	$(PY) scripts/refresh_panels.py
+
+# Every package the build and the tests use, at one version, resolved from requirements.txt by
+# pip-tools. The CPU build of torch resolves as 2.13.0+cpu where pip finds it; the lock asks for
+# 2.13.0, which that build satisfies and which every machine can find.
+lock: $(STAMP)
+	$(PY) -m pip install --quiet pip-tools
+	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-find-links --no-emit-index-url \
+		--output-file requirements.lock requirements.txt
+	sed -i 's/^torch==\([0-9.]*\)+cpu$$/torch==\1/' requirements.lock
 
 test: $(STAMP)
 	$(PY) -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg

@@ -18,20 +18,21 @@ neither extracted nor translated.
 
 from docutils import nodes
 from sphinx.application import Sphinx
-from sphinx.search import IndexBuilder
 from sphinx.transforms.post_transforms import SphinxPostTransform
-from sphinx_exercise.directive import ExerciseDirective
 from sphinx_exercise.nodes import exercise_enumerable_node, exercise_node, exercise_subtitle, solution_node
 
+import private_apis
+
 SHARED_IDS = {"exercise-content", "solution-content"}
-_collect_words = IndexBuilder._word_collector
 
 
-def _collect_words_outside_solutions(self: IndexBuilder, doctree: nodes.document):
-    pruned = doctree.deepcopy()
-    for solution in list(pruned.findall(solution_node)):
-        solution.parent.remove(solution)
-    return _collect_words(self, pruned)
+def _outside_solutions(collect_words):
+    def collect_words_outside_solutions(self, doctree: nodes.document):
+        pruned = doctree.deepcopy()
+        for solution in list(pruned.findall(solution_node)):
+            solution.parent.remove(solution)
+        return collect_words(self, pruned)
+    return collect_words_outside_solutions
 
 
 def _give_contents_their_own_ids(app: Sphinx, doctree: nodes.document, docname: str) -> None:
@@ -41,16 +42,15 @@ def _give_contents_their_own_ids(app: Sphinx, doctree: nodes.document, docname: 
             section["ids"] = [f"{label}-content" if i in SHARED_IDS else i for i in section["ids"]]
 
 
-_run_exercise = ExerciseDirective.run
-
-
-def _run_with_translatable_title(self: ExerciseDirective) -> list[nodes.Node]:
-    made = _run_exercise(self)
-    source, line = self.get_source_info()
-    for block in made:
-        for title in block.findall(exercise_subtitle):
-            title.rawsource, title.source, title.line = self.arguments[0], source, line
-    return made
+def _with_translatable_title(run):
+    def run_with_translatable_title(self) -> list[nodes.Node]:
+        made = run(self)
+        source, line = self.get_source_info()
+        for block in made:
+            for title in block.findall(exercise_subtitle):
+                title.rawsource, title.source, title.line = self.arguments[0], source, line
+        return made
+    return run_with_translatable_title
 
 
 class _ExtractExerciseTitles(SphinxPostTransform):
@@ -71,12 +71,12 @@ class _ExtractExerciseTitles(SphinxPostTransform):
 
 def setup(app: Sphinx) -> dict:
     app.setup_extension("sphinx_exercise")
-    ExerciseDirective.run = _run_with_translatable_title
+    private_apis.wrap_exercise_directive(_with_translatable_title)
     app.add_post_transform(_ExtractExerciseTitles)
     # Sphinx has no setting for leaving nodes out of the search index; its word collector
     # (Sphinx 7.4) is wrapped so that it reads each page without its solutions.
     # tests/test_exercises.py fails if a newer Sphinx indexes them again.
-    IndexBuilder._word_collector = _collect_words_outside_solutions
+    private_apis.wrap_search_word_collector(_outside_solutions)
     app.connect("doctree-resolved", _give_contents_their_own_ids)
     app.add_js_file("hide_solutions.js")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

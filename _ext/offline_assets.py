@@ -23,6 +23,8 @@ from sphinx.config import Config
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
+import private_apis
+
 logger = logging.getLogger(__name__)
 
 PACKAGES = {
@@ -128,7 +130,7 @@ def _drop_duplicate_scripts(app: Sphinx, pagename: str, templatename: str, conte
     seen, unique = set(), []
     for script in context["script_files"]:
         # The copies differ only in an inline script's filename: None in one, "" in the other.
-        key = (script.filename or "", tuple(sorted(script.attributes.items())))
+        key = private_apis.script_identity(script)
         if key not in seen:
             seen.add(key)
             unique.append(script)

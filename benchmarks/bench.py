@@ -17,13 +17,12 @@ import json
 import math
 import sys
 import time
-from importlib import resources
 from pathlib import Path
 
 import torch
 from torch import nn
 
-from charrnn import ladder
+from charrnn import ladder, pages
 from charrnn.batches import load_data_time_machine
 from charrnn.corpus import read_time_machine
 from charrnn.models import RNNModel, RNNScratch
@@ -133,8 +132,7 @@ def page_tokens_per_s(steps: int, warmup: int = 10) -> float:
     """Characters per second of the in-page trainer's step in a Web Worker in headless Chromium."""
     from playwright.sync_api import sync_playwright
 
-    scripts = [resources.files("charrnn").joinpath("js", name) for name in ("random.js", "trainer.js")]
-    worker = "\n".join(path.read_text(encoding="utf-8") for path in [*scripts, PAGE_BENCH_JS])
+    worker = pages.bundle(pages.BUNDLES["node"]) + "\n" + PAGE_BENCH_JS.read_text(encoding="utf-8")
     setting = {"text": " ".join(read_time_machine()), "H": PAGE_SHAPE["num_hiddens"], "B": PAGE_SHAPE["batch_size"],
                "T": PAGE_SHAPE["num_steps"], "warmup": warmup, "steps": steps}
     with sync_playwright() as p:

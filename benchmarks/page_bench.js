@@ -1,4 +1,4 @@
-// The in-page trainer's training step, timed in a Web Worker after random.js and trainer.js
+// The in-page trainer's training step, timed in a Web Worker after the "node" bundle
 // (benchmarks/bench.py --page): random windows, loss and gradients, clipping at 1, Adam.
 onmessage = ({ data: { text, H, B, T, warmup, steps } }) => {
   const data = charrnn.prepareText(text, { numSteps: T });

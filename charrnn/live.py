@@ -1,111 +1,23 @@
-"""What runs in the reader's browser with no Python behind it: a sampler panel whose forward pass
-is JavaScript over a trained model's exported weights (`charrnn/js/sampler.js`), and a heatmap
-of hidden units over a passage with a slider to pick the unit (`charrnn/js/units.js`).
-
-A one-layer tanh or ReLU RNN exports as the five arrays of `RNNScratch`; an `RNNModel` wrapping
-such an `nn.RNN` is converted to the same layout (chapter 3 shows the two are one function).
+"""The panels that run in the reader's browser with no Python behind it: a sampler whose forward
+pass is JavaScript over a trained model's exported weights (`charrnn.export`; `charrnn/js/model.js`,
+`sampler.js`), the in-page trainer (`train_*.js`), and a heatmap of hidden units over a passage
+with a slider to pick the unit (`units.js`). Each is its markup and its data; `charrnn.pages`
+adds the scripts.
 """
 
 import base64
-import hashlib
 import html
-import json
 import math
-from importlib import resources
 
 import torch
 from torch import nn
 
 from .checks import check_nonnegative_int
 from .corpus import read_time_machine
-from .models import RNNModel, RNNScratch
+from .export import export_weights
+from .pages import panel_html
 from .sampling import encode_prefix
 from .vocab import Vocab
-
-PARAMETERS = ("W_xh", "W_hh", "b_h", "W_hq", "b_q")
-
-
-def _scratch_parameters(net: nn.Module) -> tuple[dict[str, torch.Tensor], str]:
-    if isinstance(net, RNNScratch):
-        return {name: getattr(net, name) for name in PARAMETERS}, net.nonlinearity
-    if isinstance(net, RNNModel) and net.scratch_layout:
-        return net.scratch_weights(), net.rnn.nonlinearity
-    raise TypeError(
-        "only a one-layer, one-direction vanilla RNN can be exported (RNNScratch, or RNNModel "
-        f"wrapping such an nn.RNN), got {type(net).__name__}"
-    )
-
-
-def export_weights(net: nn.Module, vocab: Vocab) -> dict:
-    """The model as JSON-ready data: the vocabulary, the sizes and each weight as base64 float32,
-    row-major, in `RNNScratch`'s layout."""
-    weights, nonlinearity = _scratch_parameters(net)
-    exported = {"tokens": vocab.idx_to_token, "num_hiddens": weights["W_hh"].shape[0], "nonlinearity": nonlinearity}
-    for name, tensor in weights.items():
-        array = tensor.detach().to("cpu", torch.float32).contiguous().numpy()
-        exported[name] = base64.b64encode(array.astype("<f4").tobytes()).decode("ascii")
-    return exported
-
-
-def load_exported(exported: dict) -> tuple[RNNScratch, Vocab]:
-    """The `RNNScratch` and vocabulary that `export_weights` wrote out, bit for bit."""
-    tokens = exported["tokens"]
-    if tokens[:1] != ["<unk>"]:
-        raise ValueError(f"exported tokens must start with '<unk>', got {tokens[:3]!r}")
-    vocab = Vocab(reserved_tokens=tokens[1:])  # same indices, no counting
-    net = RNNScratch(len(tokens), exported["num_hiddens"], nonlinearity=exported["nonlinearity"])
-    with torch.no_grad():
-        for name in PARAMETERS:
-            parameter = getattr(net, name)
-            data = torch.frombuffer(bytearray(base64.b64decode(exported[name])), dtype=torch.float32)
-            parameter.copy_(data.reshape(parameter.shape))
-    return net, vocab
-
-
-def next_char_probabilities(prefix: str, net: nn.Module, vocab: Vocab, temperature: float = 1.0) -> torch.Tensor:
-    """p(next character | prefix) as `sample` draws it (float64, `<unk>` at zero), on the CPU."""
-    ids = encode_prefix(prefix, vocab)
-    device = next(net.parameters()).device
-    with torch.no_grad():
-        logits, _ = net(torch.tensor([ids], device=device), net.begin_state(1, device))
-    logits = logits[-1].double().cpu() / temperature
-    logits[vocab.unk] = float("-inf")
-    return torch.softmax(logits, dim=0)
-
-
-def _javascript(*names: str) -> str:
-    """The files of `charrnn/js/` named, one after the other, as one script."""
-    return "\n".join(resources.files("charrnn").joinpath("js", name).read_text(encoding="utf-8") for name in names)
-
-
-SAMPLER_JS = _javascript("random.js", "words.js", "sampler.js")
-UNITS_JS = _javascript("words.js", "units.js")
-
-
-def _panel_html(css_class: str, style: str, controls: str, data: dict, script: str, mount: str) -> str:
-    """A self-contained panel: its markup, its data as JSON and the script that brings it to life.
-    The id comes from the data, so the same panel gives the same HTML (stable stored outputs)."""
-    payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
-    panel_id = f"{css_class}-{hashlib.sha1(payload.encode()).hexdigest()[:10]}"
-    style = style.replace("#PANEL", f"#{panel_id}")
-    return f"""<div class="{css_class}" id="{panel_id}">
-<style>
-#{panel_id} {{ border: 1px solid #ccc; border-radius: 6px; padding: 0.8em; font-size: 0.95em; max-width: 100%;
-  box-sizing: border-box; }}
-{style}@media (max-width: 640px) {{ /* a phone: controls big enough for a finger */
-  #{panel_id} button, #{panel_id} select, #{panel_id} input:not([type=radio]),
-  #{panel_id} label:has(input[type=radio]) {{
-    min-height: 44px; min-width: 44px; box-sizing: border-box; }}
-}}</style>
-{controls}
-<script type="application/json" class="charrnn-data">{payload}</script>
-<script>
-{script}
-{mount}(document.getElementById("{panel_id}"),
-  JSON.parse(document.querySelector("#{panel_id} .charrnn-data").textContent));
-</script>
-</div>"""
-
 
 SAMPLER_STYLE = """#PANEL label { display: inline-block; margin: 0 1.2em 0.4em 0; }
 #PANEL input[name=prefix] { width: 16em; font-family: monospace; }
@@ -140,8 +52,8 @@ class LiveSampler:
     def _repr_html_(self) -> str:
         controls = SAMPLER_CONTROLS.format(prefix=html.escape(self.prefix, quote=True),
                                            temperature=self.temperature, length=self.length)
-        return _panel_html("charrnn-live-sampler", SAMPLER_STYLE, controls, self.weights, SAMPLER_JS,
-                           "charrnn.mountSampler")
+        return panel_html("charrnn-live-sampler", SAMPLER_STYLE, controls, self.weights, ["sampler"],
+                          "charrnn.mountSampler")
 
 
 UNITS_STYLE = """#PANEL .charrnn-passage { white-space: pre-wrap; font-family: monospace; line-height: 1.5; color: #000; }
@@ -184,11 +96,8 @@ class UnitHeatmap:
         )
         unit = self.matches[0].unit if self.matches else 0
         controls = UNITS_CONTROLS.format(buttons=buttons, max_unit=self.num_units - 1, unit=unit)
-        return _panel_html("charrnn-unit-heatmap", UNITS_STYLE, controls, data, UNITS_JS, "charrnn.mountUnitHeatmap")
+        return panel_html("charrnn-unit-heatmap", UNITS_STYLE, controls, data, ["units"], "charrnn.mountUnitHeatmap")
 
-
-TRAINER_JS = _javascript("random.js", "words.js", "sampler.js", "trainer.js", "train_panel.js")
-TRAINER_WORKER_JS = _javascript("random.js", "words.js", "sampler.js", "trainer.js", "train_worker.js")
 
 # The held-out tail is the text's last tenth, but at most this many characters, so that scoring
 # it stays quick.
@@ -231,7 +140,7 @@ def _setting(name: str, value: float, slider_value: float | None = None) -> str:
 
 class LiveTrainer:
     """A panel that trains two character RNNs in the reader's browser, side by side, with no
-    kernel: `RNNScratch`'s model written out in JavaScript (`charrnn/js/trainer.js`), Adam with
+    kernel: `RNNScratch`'s model written out in JavaScript (`charrnn/js/model.js`), Adam with
     gradients clipped at 1, each run in its own Web Worker. The reader picks each run's hidden
     size, the learning rate, steps per window and batch size, and the text (The Time Machine as
     the chapters clean it, or any text pasted in); it draws training and held-out perplexity as
@@ -285,6 +194,7 @@ step="0.05" value="0.8"> <span class="charrnn-sample-temperature">0.80</span></l
         data = {
             "text": self.text, "maxHeldOut": MAX_HELD_OUT, "prefix": self.prefix, "seed": self.seed,
             "ranges": TRAINER_RANGES,
-            "runs": [{"hidden": h} for h in self.hidden_sizes], "worker": TRAINER_WORKER_JS,
+            "runs": [{"hidden": h} for h in self.hidden_sizes],
         }
-        return _panel_html("charrnn-live-trainer", TRAINER_STYLE, controls, data, TRAINER_JS, "charrnn.mountTrainer")
+        return panel_html("charrnn-live-trainer", TRAINER_STYLE, controls, data, ["trainer", "trainer-worker"],
+                          "charrnn.mountTrainer")

@@ -19,6 +19,9 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "_ext"))
+import private_apis  # noqa: E402
+
 LANGUAGE = "zh_CN"
 LOCALE = ROOT / "locale"
 
@@ -31,12 +34,11 @@ def build_english(out: Path) -> None:
 
 def sphinx(builder: str, html: Path, doctrees: Path, **config) -> None:
     """jupyter-book's Sphinx build of the book with `builder`, and `config` over _config.yml."""
-    from jupyter_book.sphinx import build_sphinx
-
     # What `jupyter-book build` passes besides the config file.
     config = {"external_toc_path": (ROOT / "_toc.yml").as_posix(), "latex_individualpages": False, **config}
-    result = build_sphinx(ROOT, html, noconfig=True, path_config=str(ROOT / "_config.yml"), confoverrides=config,
-                          doctreedir=doctrees, builder=builder, freshenv=True, warningiserror=True, keep_going=True)
+    result = private_apis.build_sphinx(
+        ROOT, html, noconfig=True, path_config=str(ROOT / "_config.yml"), confoverrides=config,
+        doctreedir=doctrees, builder=builder, freshenv=True, warningiserror=True, keep_going=True)
     if result != 0:
         raise SystemExit(f"the {builder} build ({config}) failed: {result}")
 
@@ -67,6 +69,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT, help="build into OUT/_build (default: the book's folder)")
     parser.add_argument("--translations", action="store_true", help="update locale/zh_CN from the English notebooks")
     args = parser.parse_args()
+    private_apis.check_all()  # before minutes of building, not in the middle of them
     if args.translations:
         return update_translations()
     build_english(args.out)

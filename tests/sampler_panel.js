@@ -5,7 +5,8 @@ const fs = require("fs");
 const path = require("path");
 
 globalThis.window = globalThis;
-for (const file of ["random.js", "words.js", "sampler.js"]) require(path.join(__dirname, "..", "charrnn", "js", file));
+const js = path.join(__dirname, "..", "charrnn", "js");
+for (const file of require(path.join(js, "bundles.json")).sampler) require(path.join(js, file));
 
 // An element keeps its text, its children (a string child is a text node) and its listeners;
 // it has no innerHTML, so markup built from strings never shows up in what the test reads.

@@ -21,7 +21,7 @@ import torch
 import yaml
 
 import charrnn
-from charrnn.live import load_exported, next_char_probabilities
+from charrnn.export import load_exported, next_char_probabilities
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 import chromium  # noqa: E402  (the one Chromium lookup, shared with the page benchmark)
@@ -289,8 +289,8 @@ def test_live_trainer_learns_at_hidden_64_and_the_page_stays_responsive(opened):
     assert panel.evaluate("root => root.charrnnTrainer.runs.map(run => run.step)") == [steps, steps]
 
     run = panel.evaluate("root => { const r = root.charrnnTrainer.runs[0]; return {points: r.points, step: r.step, "
-                         "hidden: r.hidden, problem: r.problem, vocab: r.tokens, sample: r.sample.textContent, "
-                         "status: r.status.textContent}; }")
+                         "hidden: r.hidden, problem: r.problem, vocab: r.tokens, sample: r.sampleText, status: root.querySelector("
+                         "'.charrnn-run[data-run=\"0\"] .charrnn-run-status').textContent}; }")
     assert run["hidden"] == 64 and run["step"] == steps and run["problem"] == ""
     first, last = run["points"][0], run["points"][-1]
     assert first["tokens"] == 0 and first["heldOut"] > 25, "untrained: about as good as guessing among 28"
@@ -315,7 +315,7 @@ def test_live_trainer_learns_at_hidden_64_and_the_page_stays_responsive(opened):
         return charrnn.drawSampler(model, settings).sample; }""")
     assert sampler.locator(".charrnn-sample").text_content() == drawn_here
     weights = panel.evaluate("root => { const m = root.charrnnTrainer.runs[0].model; return Object.fromEntries("
-                             "['W_xh', 'W_hh', 'b_h', 'W_hq', 'b_q'].map(n => [n, Array.from(m[n])])); }")
+                             "['W_xh', 'W_hh', 'b_h', 'W_hq', 'b_q'].map(n => [n, Array.from(m.params[n])])); }")
     net = charrnn.RNNScratch(len(run["vocab"]), 64).double()
     with torch.no_grad():
         for name, values in weights.items():
@@ -370,7 +370,7 @@ def test_live_trainer_refuses_bad_input_and_stops_a_diverging_run(opened):
     assert train_and_wait(page, panel, 20)
     assert panel_message(panel) == ""
     run = panel.evaluate("root => { const r = root.charrnnTrainer.runs[0]; "
-                         "return {vocab: r.tokens, step: r.step, problem: r.problem, sample: r.sample.textContent}; }")
+                         "return {vocab: r.tokens, step: r.step, problem: r.problem, sample: r.sampleText}; }")
     assert run["step"] == 20 and run["problem"] == ""
     assert run["vocab"] == charrnn.Vocab(list(own)).idx_to_token
     assert run["sample"].startswith(own[:12]) and set(run["sample"]) <= set(own)
@@ -407,6 +407,26 @@ def test_live_trainer_trains_from_file_and_in_a_sandboxed_frame(browser, html):
     assert problems == []
 
 
+def test_live_trainer_ends_its_workers_and_timer_when_the_panel_goes_away(browser, server):
+    """As when Jupyter clears an output or runs its cell again: the panel leaves the page."""
+    page = Page(browser, f"{server}/{TRAINER_PAGE}.html")
+    try:
+        page.page.evaluate("""() => {
+            const root = document.querySelector('.charrnn-live-trainer');
+            window.kept = root.charrnnTrainer.controller;
+            window.terminated = 0;
+            const terminate = Worker.prototype.terminate;
+            Worker.prototype.terminate = function () { window.terminated += 1; return terminate.call(this); };
+            root.charrnnTrainer.train(); }""")
+        page.page.wait_for_function("() => window.kept.runs.every(run => run.step >= 1)", timeout=30_000)
+        page.page.evaluate("() => document.querySelector('.charrnn-live-trainer').remove()")
+        page.page.wait_for_function("() => window.kept.runs.every(run => run.worker === null)", timeout=5_000)
+        assert page.page.evaluate("() => window.terminated") == 2
+        assert page.problems == []
+    finally:
+        page.close()
+
+
 def test_live_trainer_pauses_resumes_and_restarts_a_run_whose_hidden_size_moves(opened):
     page, panel = trainer_panel(opened)
     runs = "root => root.charrnnTrainer.runs.map(r => ({step: r.step, hidden: r.hidden, training: r.training}))"
@@ -422,7 +442,9 @@ def test_live_trainer_pauses_resumes_and_restarts_a_run_whose_hidden_size_moves(
     # weights the page holds.
     panel.locator('[name="sample-temperature"]').fill("0.5")
     page.page.wait_for_function("""() => document.querySelector('.charrnn-live-trainer').charrnnTrainer.runs
-        .every(r => r.sample.textContent === r.model.sample(r.prefix, 200, 0.5, charrnn.seededRandom(0)))""")
+        .every(r => r.sampleText === r.model.sample(r.prefix, 200, 0.5, charrnn.seededRandom(0))
+                    && r.sampleText === document.querySelector(
+                        `.charrnn-run[data-run="${r.index}"] .charrnn-run-sample`).textContent)""")
 
     panel.locator(".charrnn-train").click()  # goes on from where each run paused
     page.page.wait_for_function(f"(steps) => document.querySelector('.charrnn-live-trainer').charrnnTrainer.runs"

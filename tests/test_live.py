@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 import charrnn
-from charrnn import live
+from charrnn import export, live, pages
 from charrnn.sampling import encode_prefix
 
 NODE = shutil.which("node")
@@ -32,8 +32,8 @@ def scratch(vocab, hidden=16, seed=1):
 
 def test_export_then_load_gives_the_same_weights_and_vocab(data):
     net = scratch(data.vocab)
-    loaded, vocab = live.load_exported(json.loads(json.dumps(live.export_weights(net, data.vocab))))
-    for name in live.PARAMETERS:
+    loaded, vocab = export.load_exported(json.loads(json.dumps(export.export_weights(net, data.vocab))))
+    for name in export.PARAMETERS:
         assert torch.equal(getattr(loaded, name), getattr(net, name)), name
     assert vocab.idx_to_token == data.vocab.idx_to_token
     assert vocab["t"] == data.vocab["t"]
@@ -43,21 +43,21 @@ def test_an_nn_rnn_model_exports_as_the_same_function(data):
     V = len(data.vocab)
     torch.manual_seed(0)
     net = charrnn.RNNModel(nn.RNN(V, 12, nonlinearity="relu"), V)
-    loaded, vocab = live.load_exported(live.export_weights(net, data.vocab))
+    loaded, vocab = export.load_exported(export.export_weights(net, data.vocab))
     assert loaded.nonlinearity == "relu"
-    torch.testing.assert_close(live.next_char_probabilities("the time", loaded, vocab),
-                               live.next_char_probabilities("the time", net, data.vocab), rtol=0, atol=1e-6)
+    torch.testing.assert_close(export.next_char_probabilities("the time", loaded, vocab),
+                               export.next_char_probabilities("the time", net, data.vocab), rtol=0, atol=1e-6)
 
 
 @pytest.mark.parametrize("layer", [nn.GRU(28, 8), nn.RNN(28, 8, num_layers=2), nn.RNN(28, 8, bidirectional=True)])
 def test_only_a_one_layer_vanilla_rnn_exports(data, layer):
     with pytest.raises(TypeError, match="one-layer, one-direction vanilla RNN"):
-        live.export_weights(charrnn.RNNModel(layer, 28), data.vocab)
+        export.export_weights(charrnn.RNNModel(layer, 28), data.vocab)
 
 
 def test_next_char_probabilities_are_what_sample_draws_from(data):
     net = scratch(data.vocab)
-    probs = live.next_char_probabilities("the tim", net, data.vocab, temperature=0.5)
+    probs = export.next_char_probabilities("the tim", net, data.vocab, temperature=0.5)
     assert probs.dtype == torch.float64 and probs[data.vocab.unk] == 0
     assert probs.sum().item() == pytest.approx(1.0, abs=1e-12)
     draws = [charrnn.sample("the tim", 1, net, data.vocab, temperature=0.5,
@@ -68,15 +68,15 @@ def test_next_char_probabilities_are_what_sample_draws_from(data):
 
 def test_next_char_probabilities_refuse_unknown_characters(data):
     with pytest.raises(ValueError, match="not in the vocabulary"):
-        live.next_char_probabilities("the Tim", scratch(data.vocab), data.vocab)
+        export.next_char_probabilities("the Tim", scratch(data.vocab), data.vocab)
 
 
 def test_sampler_panel_embeds_script_and_weights(data):
     net = scratch(data.vocab)
     page = live.LiveSampler(net, data.vocab, prefix="the time")._repr_html_()
-    assert live.SAMPLER_JS in page and "charrnn.mountSampler" in page
+    assert pages.script_block("sampler") in page and "charrnn.mountSampler" in page
     weights = page.split('class="charrnn-data">', 1)[1].split("</script>", 1)[0]
-    assert json.loads(weights) == live.export_weights(net, data.vocab)
+    assert json.loads(weights) == export.export_weights(net, data.vocab)
     assert page == live.LiveSampler(net, data.vocab, prefix="the time")._repr_html_()  # stable, for nbval
 
 
@@ -88,12 +88,12 @@ def test_sampler_refuses_a_prefix_it_cannot_read(data):
 @needs_node
 def test_javascript_forward_pass_matches_pytorch(data, tmp_path):
     net = scratch(data.vocab)
-    (tmp_path / "weights.json").write_text(json.dumps(live.export_weights(net, data.vocab)))
+    (tmp_path / "weights.json").write_text(json.dumps(export.export_weights(net, data.vocab)))
     script = f"""
         globalThis.window = globalThis;
-        for (const file of ["random.js", "sampler.js"])
-            eval(require("fs").readFileSync({json.dumps(str(live.resources.files("charrnn") / "js"))} + "/" + file, "utf8"));
-        const model = new charrnn.CharRNN(JSON.parse(require("fs").readFileSync({json.dumps(str(tmp_path / "weights.json"))}, "utf8")));
+        for (const file of {json.dumps(pages.BUNDLES["sampler"])})
+            eval(require("fs").readFileSync({json.dumps(str(pages.JS))} + "/" + file, "utf8"));
+        const model = charrnn.RNN.fromExported(JSON.parse(require("fs").readFileSync({json.dumps(str(tmp_path / "weights.json"))}, "utf8")));
         console.log(JSON.stringify({{
             probs: model.nextProbabilities("the time trav", 0.7),
             sample: model.sample("the time", 60, 0.8, charrnn.seededRandom(3)),
@@ -102,7 +102,7 @@ def test_javascript_forward_pass_matches_pytorch(data, tmp_path):
         }}));
     """
     result = json.loads(subprocess.run([NODE, "-e", script], capture_output=True, text=True, check=True).stdout)
-    expected = live.next_char_probabilities("the time trav", net, data.vocab, temperature=0.7)
+    expected = export.next_char_probabilities("the time trav", net, data.vocab, temperature=0.7)
     assert torch.tensor(result["probs"], dtype=torch.float64).sub(expected).abs().max() < 1e-5
     assert result["sample"] == result["again"] and result["sample"].startswith("the time")
     assert len(result["sample"]) == 68 and "<unk>" not in result["sample"]
@@ -113,7 +113,7 @@ def test_javascript_forward_pass_matches_pytorch(data, tmp_path):
 def typed_into_panel(net, vocab, prefixes, tmp_path):
     """What the sampler panel shows after each prefix is typed into it (see sampler_panel.js)."""
     weights = tmp_path / "weights.json"
-    weights.write_text(json.dumps(live.export_weights(net, vocab)))
+    weights.write_text(json.dumps(export.export_weights(net, vocab)))
     result = subprocess.run([NODE, str(SAMPLER_PANEL), str(weights), *prefixes], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
@@ -126,7 +126,7 @@ def test_sampler_panel_labels_its_bars_with_text_not_markup(tmp_path):
     assert not shown["error"] and shown["sample"].startswith("a<b&")
     assert all(len(row) == 3 for row in shown["bars"]), "each bar is a label, a bar and a percentage, as nodes"
     percent_by_label = {label: float(percent.removesuffix(" %")) for label, _, percent in shown["bars"]}
-    probs = live.next_char_probabilities("a<b&", net, MARKUP_VOCAB)
+    probs = export.next_char_probabilities("a<b&", net, MARKUP_VOCAB)
     as_in_plots = {" ": "␣", "\n": "⏎"}  # how charrnn.plots shows these characters
     expected = {as_in_plots.get(token, token): 100 * p for token, p in zip(MARKUP_VOCAB.idx_to_token, probs.tolist())}
     assert percent_by_label == pytest.approx(expected, abs=0.051)  # all 7 tokens, "<unk>" included
@@ -161,7 +161,8 @@ def test_trainer_panel_embeds_the_book_the_worker_and_its_settings():
     page = live.LiveTrainer(hidden_sizes=(8, 64), lr=0.02, num_steps=20, batch_size=16)._repr_html_()
     data = trainer_data(page)
     assert data["text"] == " ".join(charrnn.read_time_machine())  # the text the chapters train on
-    assert data["worker"] == live.TRAINER_WORKER_JS and live.TRAINER_JS in page
+    assert pages.script_block("trainer") in page and "worker" not in data
+    assert pages.script_block("trainer-worker", runs=False) in page
     assert [run["hidden"] for run in data["runs"]] == [8, 64]
     assert data["ranges"] == live.TRAINER_RANGES and data["maxHeldOut"] == live.MAX_HELD_OUT
     for name, value in [("hidden", 8), ("hidden", 64), ("lr", 0.02), ("numSteps", 20), ("batchSize", 16)]:

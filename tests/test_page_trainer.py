@@ -1,4 +1,4 @@
-"""The JavaScript trainer (charrnn/js/trainer.js) against PyTorch, in Node.
+"""The JavaScript trainer (charrnn/js/model.js, training.js) against PyTorch, in Node.
 
 The page trains `RNNScratch`'s model with a backward pass written by hand; these tests hold its
 loss, its five gradients and whole training trajectories to PyTorch's autograd, both in float64.
@@ -15,12 +15,12 @@ import torch
 import torch.nn.functional as F
 
 import charrnn
-from charrnn import live
+from charrnn import export, live, pages
 
 NODE = shutil.which("node")
 pytestmark = pytest.mark.skipif(NODE is None and not os.environ.get("CI"), reason="no Node.js")
 CHECK = Path(__file__).with_name("trainer_check.js")
-TRAINER_JS = Path(live.__file__).parent / "js" / "trainer.js"
+CONTROLLER_CHECK = Path(__file__).with_name("train_controller_check.js")
 
 
 def problem(V=11, H=13, B=5, T=7, num_batches=1, seed=0, sigma=0.3):
@@ -38,7 +38,7 @@ def as_json(net, batches, **settings):
     B, T = batches[0].shape[0], batches[0].shape[1] - 1
     return {
         "V": net.vocab_size, "H": net.num_hiddens, "B": B, "T": T,
-        "weights": {name: getattr(net, name).detach().reshape(-1).tolist() for name in live.PARAMETERS},
+        "weights": {name: getattr(net, name).detach().reshape(-1).tolist() for name in export.PARAMETERS},
         # time-major, as the trainer reads them: entry t * B + b is step t of sequence b
         "batches": [{"inputs": ids[:, :-1].T.reshape(-1).tolist(), "targets": ids[:, 1:].T.reshape(-1).tolist()}
                     for ids in batches],
@@ -73,7 +73,7 @@ def test_loss_and_all_five_gradients_equal_pytorch_in_float64(tmp_path, shape):
     loss = torch_loss(net, batches[0])
     loss.backward()
     assert result["loss"] == pytest.approx(loss.item(), rel=1e-9, abs=0)
-    for name in live.PARAMETERS:
+    for name in export.PARAMETERS:
         gradient = getattr(net, name).grad
         assert gradient.norm() > 0, name  # a gradient that is zero would check nothing
         assert relative_error(result["gradients"][name], gradient) < 1e-9, name
@@ -142,5 +142,39 @@ def test_text_is_split_and_indexed_as_the_book_does(tmp_path):
 
 
 def test_the_page_script_cannot_close_its_own_script_tag():
-    for script in (live.TRAINER_JS, live.TRAINER_WORKER_JS, live.SAMPLER_JS, live.UNITS_JS):
-        assert "</script" not in script.lower()
+    for files in pages.BUNDLES.values():
+        assert "</script" not in pages.bundle(files).lower()
+
+
+def test_the_trainer_controller_checks_starts_takes_turns_restarts_and_ends_its_workers():
+    """charrnn.TrainerController with stand-in workers (tests/train_controller_check.js)."""
+    result = subprocess.run([NODE or "node", str(CONTROLLER_CHECK)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen["refused"] == [
+        'InputError: hidden size must be a whole number from 8 to 256, got "1000"',
+        'InputError: learning rate must be a number from 0.0001 to 1, got ""',
+        "InputError: paste a text into the box first",
+        "InputError: the text has 9 characters; at least 200 are needed",
+    ]
+    assert seen["refusedWorkers"] == 0, "refused settings start no worker"
+    # Two cores: run A gets the first turn, and each progress report passes the turn on; a run
+    # left alone takes every turn.
+    turns = seen["turns"]
+    assert turns["takeTurns"] and turns["sent"] == [["setup", "train", "turn"], ["setup", "train"]]
+    assert turns["after"] == ["turn", "turn"] and turns["alone"] == [3, 1]
+    # Eight cores: no turns; moving run B's hidden size while training restarts run B only.
+    restart = seen["restart"]
+    assert not restart["takeTurns"] and restart["first"] == ["setup,train", "setup,train"]
+    assert restart["workers"] == 3 and restart["terminated"] == [False, True, False]
+    assert restart["hidden"] == [16, 40] and restart["kept"] == 1 and restart["events"] == [["point", 0]]
+    assert restart["stale"] == 0, "a stopped worker's message does not reach its run"
+    assert restart["paused"] == ["pause", "train", "pause"]
+    assert restart["changedWhilePaused"] == "settings changed: Train starts again"
+    reports = seen["reports"]
+    assert seen["noModel"] and reports["model"] == [3, 16, 3]
+    assert reports["sample"] == "at 0.5", "a sample drawn at a temperature left behind is dropped"
+    assert reports["drawn"] == "abba" and reports["sentToA"] == ["setup", "train", "temperature", "draw"]
+    assert reports["problemB"] == "training diverged at step 7" and not reports["trainingB"]
+    assert reports["problemA"] == "the training worker stopped: out of memory"
+    assert seen["disposed"] == {"terminated": [True, True], "runs": [[None, 0], [None, 0]]}

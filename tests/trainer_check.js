@@ -1,4 +1,4 @@
-// charrnn/js/trainer.js in Node, on a problem that the Python test writes as JSON:
+// The in-page trainer's model and training (charrnn/js/model.js, training.js) in Node, on a problem that the Python test writes as JSON:
 //   node tests/trainer_check.js PROBLEM.json
 // PROBLEM holds V, H, the initial weights (arrays by name, row-major), T, B and a list of
 // batches (time-major inputs and targets); `optimizer` ("sgd" or "adam"), `lr`, `theta`.
@@ -8,7 +8,21 @@
 // `texts`, what prepareText makes of each (vocabulary and split) or the error it raises.
 const fs = require("fs");
 const path = require("path");
-for (const file of ["random.js", "words.js", "trainer.js"]) require(path.join(__dirname, "..", "charrnn", "js", file));
+const js = path.join(__dirname, "..", "charrnn", "js");
+globalThis.window = globalThis;
+for (const file of require(path.join(js, "bundles.json")).node) require(path.join(js, file));
+
+// Plain SGD, as torch.optim.SGD computes it: only this test uses it, so no page ships it.
+class SGD {
+  constructor(lr) { this.lr = lr; }
+
+  step(model) {
+    for (const name of charrnn.PARAMETERS) {
+      const p = model.params[name], g = model.grads[name];
+      for (let i = 0; i < p.length; i++) p[i] -= this.lr * g[i];
+    }
+  }
+}
 
 const problem = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 const { V, H, T, B, batches } = problem;
@@ -27,7 +41,7 @@ const batch = (i) => [Int32Array.from(batches[i].inputs), Int32Array.from(batche
 const loss = model.lossAndGradients(...batch(0), B, T);
 const gradients = Object.fromEntries(charrnn.PARAMETERS.map((name) => [name, Array.from(model.grads[name])]));
 
-const optimizer = problem.optimizer === "adam" ? new charrnn.Adam(problem.lr) : new charrnn.SGD(problem.lr);
+const optimizer = problem.optimizer === "adam" ? new charrnn.Adam(problem.lr) : new SGD(problem.lr);
 const trajectory = [];
 for (let i = 0; i < batches.length; i++) {
   trajectory.push(model.lossAndGradients(...batch(i), B, T));

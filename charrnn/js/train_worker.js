@@ -1,6 +1,6 @@
-// One training run of the in-page trainer, inside a Web Worker (after random.js, words.js,
-// sampler.js and trainer.js), so that the page stays responsive however long a step takes. It trains in short
-// slices and reads its messages between them, so "pause" takes effect within one step.
+// One training run of the in-page trainer, inside a Web Worker (its scripts: bundles.json,
+// "trainer-worker"), so that the page stays responsive however long a step takes. It trains in
+// short slices and reads its messages between them, so "pause" takes effect within one step.
 //   in:  {type: "setup", text, maxHeldOut, hidden, lr, numSteps, batchSize, seed,
 //         prefix, temperature, translations}  (prefix and temperature: for the samples it sends;
 //         translations: charrnn.translations of the page, for its messages)
@@ -19,6 +19,9 @@
 //        {type: "drawn", id, drawn}  what charrnn.drawSampler gives for those settings
 //        {type: "stopped", step, reason}  "paused", "done" or "diverged", with a message
 //        {type: "error", message}  the text or a setting cannot be used
+(() => {
+"use strict";
+
 const THETA = 1; // gradients are clipped to this global norm, as in the book's recipes
 const SLICE_MS = 50;
 const WEIGHTS_EVERY_MS = 2000;
@@ -82,7 +85,7 @@ function trainStep() {
 
 // The sample the panel shows for the run: 200 characters after its prefix, with the same seed
 // every time, so that from one refresh to the next only the model changes ("" if the model cannot
-// read the prefix). `model` is a charrnn.CharRNN (sampler.js).
+// read the prefix). `model` is a charrnn.RNN with the run's vocabulary.
 function runSample(model) {
   return model.refusal(run.prefix) ? "" : model.sample(run.prefix, 200, run.temperature, charrnn.seededRandom(0));
 }
@@ -91,7 +94,7 @@ function runSample(model) {
 // too (run.sent), for the page's sampler to draw from, so that sampling never holds up the page.
 function sendWeights() {
   const weights = run.model.snapshot(), { tokens } = run.data;
-  run.sent = new charrnn.CharRNN({ tokens, num_hiddens: run.model.H, nonlinearity: "tanh", ...weights });
+  run.sent = new charrnn.RNN(tokens.length, run.model.H, { weights, tokens });
   postMessage({ type: "weights", step: run.step, weights, sample: runSample(run.sent), temperature: run.temperature });
   run.weightsSent = performance.now();
 }
@@ -125,7 +128,7 @@ function slice() {
   if (!run.turns) setTimeout(slice, 0);
 }
 
-onmessage = ({ data: message }) => {
+self.onmessage = ({ data: message }) => {
   try {
     if (message.type === "setup") setup(message);
     else if (message.type === "train" && run && !run.running) {
@@ -145,3 +148,4 @@ onmessage = ({ data: message }) => {
     postMessage({ type: "error", message: error.message });
   }
 };
+})();

@@ -1,6 +1,6 @@
 // A hidden unit's activation over a passage, as the background colour of each character:
 // red for positive, blue for negative, white for zero. The slider picks the unit.
-window.charrnn = window.charrnn || {}; // after words.js
+globalThis.charrnn = globalThis.charrnn || {}; // after words.js
 
 charrnn.mountUnitHeatmap = function (root, data) {
   charrnn.translatePanel(root);

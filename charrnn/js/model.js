@@ -1,18 +1,20 @@
-// Training a character RNN in plain JavaScript: the maths of charrnn.RNNScratch with the
-// backward pass written by hand, as charrnn/fast.py writes it. It runs in a Web Worker (the page
-// never freezes), in Node for the tests, and it needs nothing from the page but random.js.
+// The book's RNN in plain JavaScript, one class for sampling and for training: the maths of
+// charrnn.RNNScratch, with the backward pass written by hand as charrnn/fast.py writes it.
 //   Z_t = W_xh[x_t] + H_{t-1} W_hh + b_h,   H_t = tanh(Z_t),   O_t = H_t W_hq + b_q
-// Every array is a Float64Array, row-major (W[i * columns + j]), so the tests can hold the
-// loss and gradients to PyTorch's in float64. Batches are time-major: row t * B + b of a
-// (T * B) x n array is step t of sequence b.
+// X_t is one-hot, so X_t W_xh is just row x_t of W_xh. Every weight is a Float64Array,
+// row-major (W[i * columns + j]), so the tests can hold the loss and gradients to PyTorch's in
+// float64; weights exported as float32 convert exactly. Batches are time-major: row t * B + b of
+// a (T * B) x n array is step t of sequence b. It runs in the page, in a Web Worker and in Node.
 globalThis.charrnn = globalThis.charrnn || {};
 
-// A problem with what the reader asked for: the panel shows its message instead of training.
-charrnn.InputError = class InputError extends Error {};
-charrnn.DivergenceError = class DivergenceError extends Error {};
+(() => {
+"use strict";
 
-// ---------------------------------------------------------------------------------------------
-// Small generators and matrix loops.
+// Weights as charrnn.live exports them: base64 of little-endian float32.
+function decodeFloat32(base64) {
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  return new Float32Array(bytes.buffer);
+}
 
 // A standard normal draw from two uniform ones (Box-Muller).
 function normal(random) {
@@ -58,64 +60,22 @@ function transpose(dst, src, rows, cols) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Text: a vocabulary, token ids, and the split into training text and held-out tail.
-
-// The least text the panel trains on: enough for a held-out tail of a few windows.
-charrnn.MIN_TEXT_LENGTH = 200;
-
-// Characters by code point (not UTF-16 unit), most frequent first, ties in code-point order,
-// "<unk>" at index 0 as charrnn.Vocab orders them. The text never holds "<unk>"; the index
-// keeps the layout of the book's models, so the sampler reads these weights the same way.
-charrnn.buildVocab = function (characters) {
-  const counts = new Map();
-  for (const c of characters) counts.set(c, (counts.get(c) || 0) + 1);
-  const order = [...counts].sort((x, y) => y[1] - x[1] || x[0].codePointAt(0) - y[0].codePointAt(0));
-  return ["<unk>", ...order.map(([c]) => c)];
-};
-
-// The text as ids, and its last tenth (at most `maxHeldOut` characters) held out for scoring.
-charrnn.prepareText = function (text, { numSteps, maxHeldOut = 10000 } = {}) {
-  const characters = Array.from(text ?? "");
-  if (characters.length < charrnn.MIN_TEXT_LENGTH) {
-    throw new charrnn.InputError(charrnn.say("the text has {count} characters; at least {needed} are needed",
-      { count: characters.length, needed: charrnn.MIN_TEXT_LENGTH }));
-  }
-  const tokens = charrnn.buildVocab(characters);
-  const index = new Map(tokens.map((token, id) => [token, id]));
-  const ids = Int32Array.from(characters, (c) => index.get(c));
-  const heldOut = Math.min(Math.floor(ids.length / 10), maxHeldOut);
-  const training = ids.length - heldOut;
-  if (numSteps !== undefined && training < numSteps + 1) {
-    throw new charrnn.InputError(charrnn.say("the training part of the text has {count} characters, fewer " +
-      "than one window of {steps} steps and its target: lower the steps per window or add text",
-    { count: training, steps: numSteps }));
-  }
-  return { tokens, train: ids.subarray(0, training), heldOut: ids.subarray(training) };
-};
-
-// B windows of T + 1 characters at random places in the training ids: T inputs and, shifted by
-// one, T targets each. Written time-major into `inputs` and `targets` (Int32Array of T * B).
-charrnn.randomWindows = function (ids, B, T, random, inputs, targets) {
-  for (let b = 0; b < B; b++) {
-    const start = Math.floor(random() * (ids.length - T));
-    for (let t = 0; t < T; t++) {
-      inputs[t * B + b] = ids[start + t];
-      targets[t * B + b] = ids[start + t + 1];
-    }
-  }
-};
-
-// ---------------------------------------------------------------------------------------------
 // The model.
 
 charrnn.PARAMETERS = ["W_xh", "W_hh", "b_h", "W_hq", "b_q"];
 
-charrnn.RNN = class {
+charrnn.RNN = class RNN {
   // V tokens, H hidden units. Weights from `weights` (arrays by name, e.g. exported from
-  // PyTorch) or drawn as RNNScratch draws them, N(0, sigma^2), biases zero.
-  constructor(V, H, { random = charrnn.seededRandom(0), sigma = 0.01, weights = null } = {}) {
+  // PyTorch) or drawn as RNNScratch draws them, N(0, sigma^2), biases zero. `tokens` (index ->
+  // character, index 0 is <unk>) is needed only to read and write text.
+  constructor(V, H, { random = charrnn.seededRandom(0), sigma = 0.01, weights = null, tokens = null,
+    nonlinearity = "tanh" } = {}) {
     this.V = V;
     this.H = H;
+    this.tokens = tokens;
+    this.ids = new Map((tokens ?? []).map((token, id) => [token, id]));
+    this.relu = nonlinearity === "relu";
+    this.phi = this.relu ? (z) => Math.max(z, 0) : Math.tanh;
     const shapes = { W_xh: V * H, W_hh: H * H, b_h: H, W_hq: H * V, b_q: V };
     this.params = {};
     this.grads = {};
@@ -131,6 +91,18 @@ charrnn.RNN = class {
       this.grads[name] = new Float64Array(size);
     }
     this.workspaces = {};
+  }
+
+  // The model as charrnn.live.export_weights writes it: the vocabulary, the sizes, and each
+  // weight as base64 float32 (or as an array, as the in-page trainer hands weights over).
+  static fromExported(exported) {
+    const weights = {};
+    for (const name of charrnn.PARAMETERS) {
+      const w = exported[name];
+      weights[name] = typeof w === "string" ? decodeFloat32(w) : w;
+    }
+    return new RNN(exported.tokens.length, exported.num_hiddens,
+      { weights, tokens: exported.tokens, nonlinearity: exported.nonlinearity });
   }
 
   // Buffers for batches of B sequences of T steps, made once and reused at every step; one set
@@ -212,12 +184,13 @@ charrnn.RNN = class {
   // The mean cross-entropy over a batch (time-major inputs and targets, T * B
   // each) from the zero state; the gradient of every parameter in this.grads.
   lossAndGradients(inputs, targets, B, T) {
+    if (this.relu) throw new Error("the backward pass here is tanh's; a ReLU model can only sample");
     const { V, H } = this, w = this.workspace(B, T, "train"), rows = T * B;
     const { W_hh, W_hq } = this.params, g = this.grads;
     w.H0.fill(0);
     this.recur(inputs, w);
     this.output(w);
-    const loss = charrnn.RNN.crossEntropy(w.O, targets, rows, V, true) / rows;
+    const loss = RNN.crossEntropy(w.O, targets, rows, V, true) / rows;
     const dO = w.O;
 
     // Output layer: dW_hq = Hs^T dO, db_q = column sums of dO, dH = dO W_hq^T.
@@ -297,7 +270,7 @@ charrnn.RNN = class {
     w.H0.fill(0);
     this.recur(inputs, w);
     this.output(w);
-    return { nll: charrnn.RNN.crossEntropy(w.O, targets, rows, V, false), count: rows };
+    return { nll: RNN.crossEntropy(w.O, targets, rows, V, false), count: rows };
   }
 
   // A copy of the weights, for the page's sampler.
@@ -306,47 +279,74 @@ charrnn.RNN = class {
     for (const name of charrnn.PARAMETERS) copy[name] = Float64Array.from(this.params[name]);
     return copy;
   }
-};
 
-// ---------------------------------------------------------------------------------------------
-// Optimisers, as torch.optim computes them.
+  // ---- Reading and writing text, one character at a time (the samplers).
 
-charrnn.SGD = class {
-  constructor(lr) { this.lr = lr; }
-
-  step(model) {
-    for (const name of charrnn.PARAMETERS) {
-      const p = model.params[name], g = model.grads[name];
-      for (let i = 0; i < p.length; i++) p[i] -= this.lr * g[i];
-    }
-  }
-};
-
-charrnn.Adam = class {
-  constructor(lr, { beta1 = 0.9, beta2 = 0.999, eps = 1e-8 } = {}) {
-    Object.assign(this, { lr, beta1, beta2, eps, t: 0, m: null, v: null });
+  // Characters of `text` the model has never seen, sorted.
+  unknown(text) {
+    return [...new Set([...text].filter((c) => !this.ids.has(c)))].sort();
   }
 
-  step(model) {
-    const { beta1, beta2, eps } = this;
-    if (!this.m) {
-      this.m = {};
-      this.v = {};
-      for (const name of charrnn.PARAMETERS) {
-        this.m[name] = new Float64Array(model.params[name].length);
-        this.v[name] = new Float64Array(model.params[name].length);
-      }
+  // Why the sampler cannot read `prefix`, or "" if it can. Like charrnn.sample it refuses
+  // characters the model has never seen, upper case too when the training text was lower-cased:
+  // changing or dropping them would sample from a prefix other than the one the reader typed.
+  refusal(prefix) {
+    if (!prefix) return charrnn.say("type a prefix");
+    const missing = this.unknown(prefix);
+    if (!missing.length) return "";
+    const known = this.tokens.filter((token) => token.length === 1).sort().join("");
+    return charrnn.say("prefix {prefix} has characters that are not in the vocabulary: {missing}; " +
+      "the vocabulary holds {known}", { prefix: JSON.stringify(prefix), missing: JSON.stringify(missing),
+      known: JSON.stringify(known) });
+  }
+
+  // H_t from H_{t-1} and the id of character t (row-major weights: W[i * columns + j]).
+  step(H, id) {
+    const { W_xh, W_hh, b_h } = this.params, next = new Float64Array(this.H);
+    for (let j = 0; j < this.H; j++) {
+      let z = W_xh[id * this.H + j] + b_h[j];
+      for (let i = 0; i < this.H; i++) z += H[i] * W_hh[i * this.H + j];
+      next[j] = this.phi(z);
     }
-    this.t += 1;
-    const stepSize = this.lr / (1 - beta1 ** this.t), correction2 = Math.sqrt(1 - beta2 ** this.t);
-    for (const name of charrnn.PARAMETERS) {
-      const p = model.params[name], g = model.grads[name], m = this.m[name], v = this.v[name];
-      for (let i = 0; i < p.length; i++) {
-        m[i] = beta1 * m[i] + (1 - beta1) * g[i];
-        v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
-        p[i] -= (stepSize * m[i]) / (Math.sqrt(v[i]) / correction2 + eps);
-      }
+    return next;
+  }
+
+  // The distribution of the next character given the state, sharpened by the temperature;
+  // <unk> gets probability 0, since the training text never contains it.
+  probabilities(H, temperature = 1) {
+    const { W_hq, b_q } = this.params, logits = new Float64Array(this.V);
+    for (let k = 0; k < this.V; k++) {
+      let o = b_q[k];
+      for (let j = 0; j < this.H; j++) o += H[j] * W_hq[j * this.V + k];
+      logits[k] = k === 0 ? -Infinity : o / temperature;
     }
+    const top = Math.max(...logits), exps = logits.map((o) => Math.exp(o - top));
+    const total = exps.reduce((a, b) => a + b, 0);
+    return Array.from(exps, (e) => e / total);
+  }
+
+  // The state after reading all of `prefix`.
+  read(prefix) {
+    let H = new Float64Array(this.H);
+    for (const c of prefix) H = this.step(H, this.ids.get(c));
+    return H;
+  }
+
+  nextProbabilities(prefix, temperature = 1) {
+    return this.probabilities(this.read(prefix), temperature);
+  }
+
+  // `prefix` and `length` characters drawn one at a time; `random()` gives numbers in [0, 1).
+  sample(prefix, length, temperature, random) {
+    let H = this.read(prefix), text = prefix;
+    for (let n = 0; n < length; n++) {
+      const probs = this.probabilities(H, temperature);
+      let u = random(), id = 0;
+      while (id < this.V - 1 && (u -= probs[id]) >= 0) id++;
+      text += this.tokens[id];
+      H = this.step(H, id);
+    }
+    return text;
   }
 };
-
+})();
