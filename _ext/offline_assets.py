@@ -14,6 +14,7 @@ import hashlib
 import json
 import shutil
 import subprocess
+import sys
 import tarfile
 import tempfile
 from pathlib import Path
@@ -24,6 +25,9 @@ from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
 import private_apis
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+import nodejs  # noqa: E402  (the one Node.js of the build and the tests)
 
 logger = logging.getLogger(__name__)
 
@@ -66,11 +70,11 @@ def _integrity(path: Path) -> str:
 
 
 def _npm_pack(spec: str, destination: Path) -> Path:
-    npm = shutil.which("npm")
+    npm = nodejs.find("npm")
     if npm is None:
         raise ExtensionError(
-            "building the book needs npm (Node.js) once, to fetch MathJax, require.js and the "
-            "widget manager from the npm registry so that the pages work offline; install Node.js"
+            "building the book needs npm once, to fetch MathJax, require.js and the widget manager "
+            f"from the npm registry so that the pages work offline; {nodejs.MISSING}"
         )
     result = subprocess.run(
         [npm, "pack", spec, "--pack-destination", str(destination), "--json", "--silent"],

@@ -1,5 +1,4 @@
 import functools
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -8,6 +7,8 @@ import pytest
 import torch
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import nodejs  # noqa: E402  (the one Node.js of the build and the tests)
 
 
 @pytest.fixture(autouse=True)
@@ -37,9 +38,9 @@ def html(tmp_path_factory) -> Path:
 @functools.cache
 def npm_registry_unreachable() -> str:
     """Why npm cannot reach its registry now, or "" if it can; asked once per session."""
-    npm = shutil.which("npm")
+    npm = nodejs.find("npm")
     if npm is None:
-        return "no npm (install Node.js)"
+        return nodejs.MISSING
     try:
         ping = subprocess.run([npm, "ping", "--fetch-retries=0", "--fetch-timeout=5000"],
                               capture_output=True, text=True, timeout=15)

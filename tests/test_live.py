@@ -1,7 +1,6 @@
 import json
 import re
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -12,9 +11,10 @@ from torch import nn
 import charrnn
 from charrnn import export, live, pages
 from charrnn.sampling import encode_prefix
+import nodejs  # scripts/nodejs.py, on the path from conftest.py
 
-NODE = shutil.which("node")
-needs_node = pytest.mark.skipif(NODE is None and not os.environ.get("CI"), reason="no Node.js")
+NODE = nodejs.find("node")
+needs_node = pytest.mark.skipif(NODE is None and not os.environ.get("CI"), reason=nodejs.MISSING)
 SAMPLER_PANEL = Path(__file__).with_name("sampler_panel.js")
 # Lower case only, and characters that break the page if written into it as markup.
 MARKUP_VOCAB = charrnn.Vocab(list("a <b&\n"))

@@ -6,7 +6,6 @@ loss, its five gradients and whole training trajectories to PyTorch's autograd, 
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -16,9 +15,10 @@ import torch.nn.functional as F
 
 import charrnn
 from charrnn import export, live, pages
+import nodejs  # scripts/nodejs.py, on the path from conftest.py
 
-NODE = shutil.which("node")
-pytestmark = pytest.mark.skipif(NODE is None and not os.environ.get("CI"), reason="no Node.js")
+NODE = nodejs.find("node")
+pytestmark = pytest.mark.skipif(NODE is None and not os.environ.get("CI"), reason=nodejs.MISSING)
 CHECK = Path(__file__).with_name("trainer_check.js")
 CONTROLLER_CHECK = Path(__file__).with_name("train_controller_check.js")
 
@@ -148,7 +148,7 @@ def test_the_page_script_cannot_close_its_own_script_tag():
 
 def test_the_trainer_controller_checks_starts_takes_turns_restarts_and_ends_its_workers():
     """charrnn.TrainerController with stand-in workers (tests/train_controller_check.js)."""
-    result = subprocess.run([NODE or "node", str(CONTROLLER_CHECK)], capture_output=True, text=True, timeout=60)
+    result = subprocess.run([NODE, str(CONTROLLER_CHECK)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout)
     assert seen["refused"] == [

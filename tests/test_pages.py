@@ -16,6 +16,7 @@ from charrnn import pages
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
+import nodejs  # noqa: E402
 import refresh_panels  # noqa: E402
 
 PANEL_CHAPTERS = ["rnn_scratch", "rnn_concise", "hidden_units"]
@@ -105,7 +106,7 @@ def test_a_script_that_would_close_its_own_tag_is_refused(monkeypatch, tmp_path)
         pages.bundle(["random.js"])
 
 
-@pytest.mark.skipif(shutil.which("node") is None and not os.environ.get("CI"), reason="no Node.js")
+@pytest.mark.skipif(nodejs.find("node") is None and not os.environ.get("CI"), reason=nodejs.MISSING)
 def test_every_script_adds_only_the_charrnn_namespace_to_the_global_scope():
     # Each file runs as a classic script (as the page runs it) in a fresh context. Helpers live
     # inside the files (an older trainer.js put `normal` and `transpose` on window); the worker's
@@ -123,7 +124,7 @@ def test_every_script_adds_only_the_charrnn_namespace_to_the_global_scope():
         }
         console.log(JSON.stringify(added));
     """
-    result = subprocess.run(["node", "-e", script, str(pages.JS)], capture_output=True, text=True, timeout=60)
+    result = subprocess.run([nodejs.find("node"), "-e", script, str(pages.JS)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     added = json.loads(result.stdout)
     every_file = {path.name for path in Path(str(pages.JS)).glob("*.js")}
