@@ -36,8 +36,8 @@ def test_a_tarball_that_does_not_match_its_pin_is_refused(tmp_path, monkeypatch)
 
 def test_without_npm_the_error_says_what_to_install(tmp_path, monkeypatch):
     monkeypatch.setattr(offline_assets, "PACKAGES", REQUIREJS)
-    monkeypatch.setattr(offline_assets.shutil, "which", lambda name: None)
-    with pytest.raises(ExtensionError, match="needs npm"):
+    monkeypatch.setattr(offline_assets.nodejs, "find", lambda name: None)
+    with pytest.raises(ExtensionError, match="needs npm once.*`make` installs it into .venv"):
         offline_assets.fetch_assets(tmp_path / "vendor")
 
 
