@@ -379,6 +379,28 @@ def test_live_trainer_refuses_bad_input_and_stops_a_diverging_run(opened):
     assert page.problems == []
 
 
+def test_live_trainer_takes_a_3_mb_text_and_the_page_never_stalls(opened):
+    page, panel = trainer_panel(opened)
+    text = (" ".join(charrnn.read_time_machine()) + " ") * 17  # about 3 MB, as a reader might paste
+    panel.locator('[name="source"][value="own"]').check()
+    panel.locator('[name="own"]').evaluate("(box, text) => { box.value = text; }", text)  # typing would take hours
+    # From pressing Train until both runs have stopped, a 10 ms timer on the page keeps firing.
+    page.page.evaluate("""() => { window.gaps = []; let last = performance.now();
+        window.ticker = setInterval(() => { const now = performance.now(); gaps.push(now - last); last = now; }, 10); }""")
+    assert train_and_wait(page, panel, 3)
+    gaps = page.page.evaluate("() => { clearInterval(window.ticker); return window.gaps; }")
+    assert len(gaps) > 10 and max(gaps) < 100, f"longest gap between timer ticks: {max(gaps):.0f} ms"
+    runs = panel.evaluate("root => root.charrnnTrainer.runs.map(r => ({step: r.step, problem: r.problem, "
+                          "heldOut: r.points.map(p => p.heldOut)}))")
+    for run in runs:
+        assert run["step"] == 3 and run["problem"] == "", run
+        assert all(1 <= p < 200 for p in run["heldOut"]), run  # numbers, not NaN (null in JSON)
+    assert "NaN" not in panel.text_content()
+    panel.locator('[name="source"][value="book"]').check()
+    panel.evaluate("root => root.charrnnTrainer.reset()")
+    assert page.problems == []
+
+
 def test_live_trainer_trains_from_file_and_in_a_sandboxed_frame(browser, html):
     """Opened from file://, and inside an iframe sandboxed as Colab sandboxes its output frames
     (scripts allowed, an opaque origin), the panel starts its workers and trains."""

@@ -107,15 +107,29 @@ def test_fifty_adam_steps_with_clipping_follow_pytorch(tmp_path):
     assert expected[-1] < expected[0] - 0.5
 
 
+def held_out_nll(net, pieces: torch.Tensor) -> float:
+    """The summed cross-entropy of each piece after its first character, from the zero state, with
+    <unk> (id 0, which no text holds) given probability 0, as the samplers give it."""
+    X, Y = pieces[:, :-1], pieces[:, 1:]
+    logits, _ = net(X, net.begin_state(X.shape[0]))
+    logits[:, 0] = float("-inf")
+    return F.cross_entropy(logits, Y.T.reshape(-1), reduction="sum").item()
+
+
 def test_held_out_scoring_is_the_cross_entropy_of_each_stream_read_from_the_zero_state(tmp_path):
     net, batches = problem(V=11, H=13)
-    ids = torch.randint(11, (3 * 9 + 2,), generator=torch.Generator().manual_seed(5))
-    result = run_in_node(tmp_path, {**as_json(net, batches), "score": {"ids": ids.tolist(), "streams": 3}})
+    ids = torch.randint(1, 11, (3 * 9 + 2,), generator=torch.Generator().manual_seed(5))
+    short = ids[:5]  # too short for 3 streams of 2: read as 2 streams
+    result = run_in_node(tmp_path, {**as_json(net, batches), "score": {"ids": ids.tolist(), "streams": 3},
+                                    "scoreShort": {"ids": short.tolist(), "streams": 3}})
     # Three streams of 9 characters (the last 2 left over); in each, characters 2..9 are scored.
     with torch.no_grad():
-        expected = sum(torch_loss(net, piece[None]).item() * 8 for piece in ids[:27].reshape(3, 9))
+        expected = held_out_nll(net, ids[:27].reshape(3, 9))
+        expected_short = held_out_nll(net, short[:4].reshape(2, 2))
     assert result["scored"]["count"] == 24
     assert result["scored"]["nll"] == pytest.approx(expected, rel=1e-12)
+    assert result["scoredShort"]["count"] == 2
+    assert result["scoredShort"]["nll"] == pytest.approx(expected_short, rel=1e-12)
 
 
 def test_text_is_split_and_indexed_as_the_book_does(tmp_path):
@@ -158,10 +172,13 @@ def test_the_trainer_controller_checks_starts_takes_turns_restarts_and_ends_its_
         "InputError: the text has 9 characters; at least 200 are needed",
     ]
     assert seen["refusedWorkers"] == 0, "refused settings start no worker"
-    # Two cores: run A gets the first turn, and each progress report passes the turn on; a run
-    # left alone takes every turn.
+    # Two cores: run B prepares its text only once run A has, and no run trains until both have
+    # (so that the page keeps a core); then run A gets the first turn, each progress report passes
+    # the turn on, and a run left alone takes every turn.
     turns = seen["turns"]
-    assert turns["takeTurns"] and turns["sent"] == [["setup", "train", "turn"], ["setup", "train"]]
+    assert turns["takeTurns"] and turns["sent"] == [["setup", "train"]], "run B's worker is not made yet"
+    assert turns["afterA"] == [["setup", "train"], ["setup", "train"]]
+    assert turns["afterB"] == [["setup", "train", "turn"], ["setup", "train"]]
     assert turns["after"] == ["turn", "turn"] and turns["alone"] == [3, 1]
     # Eight cores: no turns; moving run B's hidden size while training restarts run B only.
     restart = seen["restart"]
@@ -178,3 +195,48 @@ def test_the_trainer_controller_checks_starts_takes_turns_restarts_and_ends_its_
     assert reports["problemB"] == "training diverged at step 7" and not reports["trainingB"]
     assert reports["problemA"] == "the training worker stopped: out of memory"
     assert seen["disposed"] == {"terminated": [True, True], "runs": [[None, 0], [None, 0]]}
+
+
+WORKER_CHECK = Path(__file__).with_name("train_worker_check.js")
+
+
+def test_any_pasted_text_gives_a_perplexity_or_says_why_there_is_none(tmp_path):
+    """Each kind of text a reader may paste (tests/train_worker_check.js): the page's check,
+    and where it passes, three steps of the training worker itself."""
+    book = " ".join(charrnn.read_time_machine())
+    texts = {
+        "3 MB": (book + " ") * 17,
+        "600 a": "a" * 600,
+        "control characters": "x\u0000y\u0007z " * 80,
+        "emoji, CJK, Arabic": ("🙂🚀 早上好世界 مرحبا بالعالم " * 60)[:1140],
+        "199 characters": "b" * 199,
+        "CRLF": ("a line of text\r\n" * 400)[:5000],
+        "empty": "",
+        "whitespace": " \n\t " * 100,
+        "over the limit": "c" * 10_000_001,
+    }
+    path = tmp_path / "texts.json"
+    path.write_text(json.dumps(texts))
+    result = subprocess.run([NODE, str(WORKER_CHECK), str(path)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen["empty"]["page"] == "paste a text into the box first"
+    assert seen["199 characters"]["page"] == "the text has 199 characters; at least 200 are needed"
+    assert seen["over the limit"]["page"] == ("the text has 10,000,001 characters; at most 10,000,000 can be "
+                                              "trained on here: paste a shorter one")
+    # The page's own check takes the same short time for any text (the 3 MB one is not read).
+    assert seen["3 MB"]["pageMs"] < 20, seen["3 MB"]
+    trained = [name for name in texts if seen[name]["page"] == "ok"]
+    assert trained == ["3 MB", "600 a", "control characters", "emoji, CJK, Arabic", "CRLF", "whitespace"]
+    for name in trained:
+        worker = seen[name]["worker"]
+        assert "error" not in worker, (name, worker)
+        # A perplexity is a number: at least 1, at most the vocabulary's size (about, untrained).
+        assert len(worker["heldOut"]) >= 2 and all(1 <= p < 1.5 * worker["tokens"] for p in worker["heldOut"]), name
+    # One distinct character: the only one the model can give any probability to.
+    assert seen["600 a"]["worker"]["heldOut"] == [1] * len(seen["600 a"]["worker"]["heldOut"])
+    assert seen["600 a"]["worker"]["tokens"] == 2  # <unk> and "a"
+    # Control characters are shown as their pictures, not swallowed.
+    sample = seen["control characters"]["worker"]["sample"]
+    assert "\u2400" in sample and "\u2407" in sample and "\u0000" not in sample and "\u0007" not in sample
+    assert "\u240d" in seen["CRLF"]["worker"]["sample"] and "\r" not in seen["CRLF"]["worker"]["sample"]

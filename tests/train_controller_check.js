@@ -58,10 +58,15 @@ const out = {};
   out.refusedWorkers = workers.length;
 }
 
-{ // Two cores or fewer: the runs take turns; each "progress" passes the turn on.
+{ // Two cores or fewer: the runs prepare their text one after the other, and no run trains until
+  // both have; then they take turns, each "progress" passing the turn on.
   const { controller, workers } = make(2);
   controller.train(good, 10);
   out.turns = { takeTurns: controller.takeTurns, sent: workers.map((w) => [...w.sent]) };
+  workers[0].say({ type: "ready", tokens: ["<unk>", "t"] });
+  out.turns.afterA = workers.map((w) => [...w.sent]);
+  workers[1].say({ type: "ready", tokens: ["<unk>", "t"] });
+  out.turns.afterB = workers.map((w) => [...w.sent]);
   workers[0].say({ type: "progress", step: 1, tokensPerSecond: 100 });
   workers[1].say({ type: "progress", step: 1, tokensPerSecond: 100 });
   out.turns.after = workers.map((w) => w.sent.slice(-1)[0]);

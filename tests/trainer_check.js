@@ -1,11 +1,13 @@
-// The in-page trainer's model and training (charrnn/js/model.js, training.js) in Node, on a problem that the Python test writes as JSON:
+// The in-page trainer's model and training (charrnn/js/model.js, training.js) in Node, on a
+// problem that the Python test writes as JSON:
 //   node tests/trainer_check.js PROBLEM.json
 // PROBLEM holds V, H, the initial weights (arrays by name, row-major), T, B and a list of
 // batches (time-major inputs and targets); `optimizer` ("sgd" or "adam"), `lr`, `theta`.
 // Prints, as JSON, the first batch's loss and the five gradients from the initial weights, and
 // the loss before each step of training on the batches in turn (clipped at theta); with `score`
-// (ids and a number of streams), what RNN.score gives for them from the initial weights; with
-// `texts`, what prepareText makes of each (vocabulary and split) or the error it raises.
+// and `scoreShort` (ids and a number of streams), what RNN.score gives for them from the
+// initial weights; with `texts`, what prepareText makes of each (vocabulary and split) or the
+// error it raises.
 const fs = require("fs");
 const path = require("path");
 const js = path.join(__dirname, "..", "charrnn", "js");
@@ -27,7 +29,8 @@ class SGD {
 const problem = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 const { V, H, T, B, batches } = problem;
 const model = new charrnn.RNN(V, H, { weights: problem.weights });
-const scored = problem.score && model.score(Int32Array.from(problem.score.ids), problem.score.streams);
+const score = (asked) => asked && model.score(Int32Array.from(asked.ids), asked.streams);
+const scored = score(problem.score), scoredShort = score(problem.scoreShort);
 const prepared = (problem.texts || []).map(([text, numSteps, maxHeldOut]) => {
   try {
     const { tokens, train, heldOut } = charrnn.prepareText(text, { numSteps, maxHeldOut });
@@ -48,4 +51,4 @@ for (let i = 0; i < batches.length; i++) {
   model.clipGradients(problem.theta);
   optimizer.step(model);
 }
-console.log(JSON.stringify({ loss, gradients, trajectory, scored, prepared }));
+console.log(JSON.stringify({ loss, gradients, trajectory, scored, scoredShort, prepared }));

@@ -163,14 +163,15 @@ charrnn.RNN = class RNN {
 
   // The summed cross-entropy of the targets under softmax(O); with `gradient`,
   // O is replaced by the gradient of the mean: (softmax(O) - one_hot) / rows.
-  static crossEntropy(O, targets, rows, V, gradient) {
+  // Token `skip`, if given, is left out of the softmax (probability 0).
+  static crossEntropy(O, targets, rows, V, gradient, skip = -1) {
     let total = 0;
     for (let r = 0; r < rows; r++) {
       const o = r * V;
       let top = -Infinity;
-      for (let k = 0; k < V; k++) top = Math.max(top, O[o + k]);
+      for (let k = 0; k < V; k++) if (k !== skip) top = Math.max(top, O[o + k]);
       let sum = 0;
-      for (let k = 0; k < V; k++) sum += Math.exp(O[o + k] - top);
+      for (let k = 0; k < V; k++) if (k !== skip) sum += Math.exp(O[o + k] - top);
       const logSum = top + Math.log(sum);
       total += logSum - O[o + targets[r]];
       if (gradient) {
@@ -254,11 +255,13 @@ charrnn.RNN = class RNN {
 
   // The summed cross-entropy of `ids` read as `streams` contiguous pieces side by side, each
   // from the zero state with its state carried through, and how many characters were scored
-  // (each piece's first character is only read).
+  // (each piece's first character is only read). A short text is read as fewer pieces, at
+  // least 2 characters each, so that every piece scores one. <unk> gets probability 0, as the
+  // samplers give it: the text never holds it. So a text of one character repeated scores 0.
   score(ids, streams = 32) {
-    const { V, H } = this, length = Math.floor(ids.length / streams);
-    if (length < 2) return { nll: NaN, count: 0 };
-    const T = length - 1, B = streams, rows = T * B;
+    const { V } = this, B = Math.min(streams, Math.floor(ids.length / 2));
+    if (B < 1) throw new RangeError(`${ids.length} characters cannot be scored: at least 2 are needed`);
+    const length = Math.floor(ids.length / B), T = length - 1, rows = T * B;
     const inputs = new Int32Array(rows), targets = new Int32Array(rows);
     for (let b = 0; b < B; b++) {
       for (let t = 0; t < T; t++) {
@@ -270,7 +273,7 @@ charrnn.RNN = class RNN {
     w.H0.fill(0);
     this.recur(inputs, w);
     this.output(w);
-    return { nll: RNN.crossEntropy(w.O, targets, rows, V, false), count: rows };
+    return { nll: RNN.crossEntropy(w.O, targets, rows, V, false, 0), count: rows };
   }
 
   // A copy of the weights, for the page's sampler.

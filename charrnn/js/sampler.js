@@ -3,9 +3,18 @@
 // The in-page trainer reuses its controls (wireSampler) and its drawing (drawSampler).
 globalThis.charrnn = globalThis.charrnn || {};
 
-// A character as the bars label it, as charrnn.plots does: ␣ for a space, ⏎ for a newline.
+// Text as the panels show it. A page swallows control characters, so each is shown as its
+// Unicode picture (U+0000 as ␀, U+0007 as ␇, DEL as ␡); newline and tab stay, as the text's
+// own layout.
+charrnn.visible = function (text) {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g,
+    (c) => (c === "\u007f" ? "\u2421" : String.fromCharCode(0x2400 + c.charCodeAt(0))));
+};
+
+// A character as the bars label it, as charrnn.plots does: ␣ for a space, ⏎ for a newline,
+// ⇥ for a tab, and a control character as its picture.
 charrnn.displayToken = function (token) {
-  return new Map([[" ", "␣"], ["\n", "⏎"]]).get(token) ?? token;
+  return new Map([[" ", "␣"], ["\n", "⏎"], ["\t", "⇥"]]).get(token) ?? charrnn.visible(token);
 };
 
 // What the sampler shows for `settings` ({prefix, temperature, length, seed}), from `model`:
@@ -43,7 +52,7 @@ charrnn.wireSampler = function (root, draw, noModel = "no model yet") {
   function show({ refusal, sample, probabilities, tokens }) {
     if (refusal) return refuse(refusal);
     out.classList.remove("charrnn-error");
-    out.textContent = sample;
+    out.textContent = charrnn.visible(sample);
     const top = probabilities.map((p, id) => [p, id]).sort((a, b) => b[0] - a[0]).slice(0, 8);
     bars.replaceChildren(...top.map(([p, id]) => {
       // Text nodes, not HTML: tokens such as "<", "&" and "<unk>" would be read as markup.

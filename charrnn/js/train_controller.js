@@ -28,8 +28,8 @@ charrnn.TrainerController = class TrainerController {
   // What a run knows before it has trained at all.
   static fresh() {
     return {
-      worker: null, key: null, points: [], model: null, tokens: null, step: 0, tokensPerSecond: null,
-      training: false, problem: "", sampleText: "",
+      worker: null, key: null, text: null, points: [], model: null, tokens: null, step: 0, tokensPerSecond: null,
+      training: false, problem: "", sampleText: "", preparing: false, waiting: null,
     };
   }
 
@@ -53,9 +53,8 @@ charrnn.TrainerController = class TrainerController {
     for (const name of ["lr", "numSteps", "batchSize"]) shared[name] = this.read(name, asked[name]);
     if (asked.own) {
       if (!text) throw new charrnn.InputError(charrnn.say("paste a text into the box first"));
-      // Refuses a text too short to train on, as the worker would. (The book always passes; it
-      // is not read here, which would hold up the page for a tenth of a second.)
-      charrnn.prepareText(text, { numSteps: shared.numSteps, maxHeldOut: this.data.maxHeldOut });
+      // Refuses a text too short or too long to train on, in the same short time for any text.
+      charrnn.checkTextQuickly(text, { numSteps: shared.numSteps, maxHeldOut: this.data.maxHeldOut });
     }
     return { text, own: asked.own, ...shared, hidden: asked.hidden.map((typed) => this.read("hidden", typed)) };
   }
@@ -72,17 +71,18 @@ charrnn.TrainerController = class TrainerController {
     }
     this.wanted = true;
     for (const run of this.runs) {
-      const key = JSON.stringify([chosen.text, chosen.lr, chosen.numSteps, chosen.batchSize, chosen.hidden[run.index]]);
-      if (run.key !== key || run.problem) this.start(run, chosen, key);
+      // The text is compared as it is, not copied into the key: it may be megabytes long.
+      const key = JSON.stringify([chosen.lr, chosen.numSteps, chosen.batchSize, chosen.hidden[run.index]]);
+      if (run.key !== key || run.text !== chosen.text || run.problem) this.start(run, chosen, key);
       run.training = true;
-      run.worker.postMessage({ type: "train", maxSteps, turns: this.takeTurns });
+      this.post(run, { type: "train", maxSteps, turns: this.takeTurns });
     }
     if (this.takeTurns && !this.turnHolder) this.giveTurn(this.runs[this.runs.length - 1]);
   }
 
   pause() {
     this.wanted = false;
-    for (const run of this.runs) if (run.training) run.worker.postMessage({ type: "pause" });
+    for (const run of this.runs) if (run.training) this.post(run, { type: "pause" });
   }
 
   reset() {
@@ -94,14 +94,14 @@ charrnn.TrainerController = class TrainerController {
   // train does); otherwise, what the panel should say ("" if nothing).
   changed(asked) {
     if (this.wanted) this.train(asked);
-    else if (this.runs.some((run) => run.worker)) return charrnn.say("settings changed: Train starts again");
+    else if (this.runs.some((run) => run.worker || run.waiting)) return charrnn.say("settings changed: Train starts again");
     return "";
   }
 
   // The temperature of the runs' samples; each worker sends its sample again.
   setTemperature(temperature) {
     this.temperature = temperature;
-    for (const run of this.runs) if (run.worker) run.worker.postMessage({ type: "temperature", temperature });
+    for (const run of this.runs) if (run.worker || run.waiting) this.post(run, { type: "temperature", temperature });
   }
 
   // Chapter 4's sampler on run `index`, drawn in its worker from the weights it last sent (at
@@ -111,7 +111,7 @@ charrnn.TrainerController = class TrainerController {
     const run = this.runs[index];
     if (!run.model) return null;
     const id = ++this.drawingId;
-    run.worker.postMessage({ type: "draw", id, settings });
+    this.post(run, { type: "draw", id, settings });
     return new Promise((resolve) => this.drawings.set(id, resolve));
   }
 
@@ -124,15 +124,31 @@ charrnn.TrainerController = class TrainerController {
   stop(run) {
     if (run.worker) run.worker.terminate();
     if (this.turnHolder === run) this.turnHolder = null;
+    const wasPreparing = run.preparing;
     Object.assign(run, TrainerController.fresh());
+    if (wasPreparing) this.prepareNext();
   }
 
-  // A fresh worker for `run`, set up with `chosen`; its messages drive the run.
-  start(run, chosen, key) {
-    this.stop(run);
-    run.key = key;
-    run.hidden = chosen.hidden[run.index];
-    run.prefix = chosen.own ? Array.from(chosen.text).slice(0, 12).join("") : this.data.prefix;
+  // A message for `run`'s worker, or for its queue while it waits to prepare its text.
+  post(run, message) {
+    if (run.waiting) run.waiting.push(message);
+    else run.worker.postMessage(message);
+  }
+
+  // On a machine with few cores the workers prepare their texts one after another (a 3 MB text
+  // takes a worker a second), and no run trains meanwhile, so that the page's own thread keeps
+  // a core: the next waiting run gets its setup, and what was queued behind it, once no other
+  // run is preparing; once none is, the turns start.
+  prepareNext() {
+    if (this.runs.some((run) => run.preparing)) return;
+    const next = this.runs.find((run) => run.waiting);
+    if (next) this.prepare(next);
+    else if (this.takeTurns && !this.turnHolder) this.giveTurn(this.runs[this.runs.length - 1]);
+  }
+
+  // A fresh worker for `run`, given its setup and what was queued behind it; its messages drive
+  // the run.
+  prepare(run) {
     const worker = (run.worker = this.makeWorker());
     // Only the run's current worker speaks for it: not one stopped since.
     worker.onmessage = ({ data: m }) => run.worker === worker && this.handle(run, m);
@@ -141,15 +157,34 @@ charrnn.TrainerController = class TrainerController {
       if (run.worker !== worker) return;
       this.fail(run, charrnn.say("the training worker stopped: {problem}", { problem: event.message }));
     };
+    const queued = run.waiting;
+    Object.assign(run, { waiting: null, preparing: true });
+    for (const message of queued) worker.postMessage(message);
+  }
+
+  // Start `run` afresh with `chosen`: its setup waits in its queue until prepare() gives it a
+  // worker (at once, or after the other run's, on few cores).
+  start(run, chosen, key) {
+    this.stop(run);
+    run.key = key;
+    run.hidden = chosen.hidden[run.index];
+    run.prefix = chosen.own ? charrnn.firstCharacters(chosen.text, 12) : this.data.prefix;
     const { text, lr, numSteps, batchSize } = chosen;
-    run.worker.postMessage({
+    run.text = text;
+    run.waiting = [{
       type: "setup", text, maxHeldOut: this.data.maxHeldOut, hidden: run.hidden, lr, numSteps, batchSize,
       seed: this.data.seed, prefix: run.prefix, temperature: this.temperature, translations: charrnn.translations,
-    });
+    }];
+    if (this.takeTurns) this.prepareNext();
+    else this.prepare(run); // with cores to spare, every run prepares its text at once
   }
 
   // A message from `run`'s worker (train_worker.js lists them).
   handle(run, m) {
+    if ((m.type === "ready" || m.type === "error") && run.preparing) {
+      run.preparing = false;
+      this.prepareNext();
+    }
     if (m.type === "ready") run.tokens = m.tokens;
     else if (m.type === "point") {
       run.points.push(m);
@@ -186,14 +221,16 @@ charrnn.TrainerController = class TrainerController {
     this.notify("status", run);
   }
 
-  // The turn goes to the next run after `after` that is training (itself, if it is the only one).
+  // The turn goes to the next run after `after` that is training (itself, if it is the only one),
+  // unless a worker is preparing its text (prepareNext gives the turn then).
   giveTurn(after) {
     this.turnHolder = null;
+    if (this.runs.some((run) => run.preparing || run.waiting)) return;
     for (let k = 1; k <= this.runs.length; k++) {
       const run = this.runs[(after.index + k) % this.runs.length];
       if (run.training) {
         this.turnHolder = run;
-        return void run.worker.postMessage({ type: "turn" });
+        return void this.post(run, { type: "turn" });
       }
     }
   }

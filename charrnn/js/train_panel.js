@@ -33,7 +33,7 @@ charrnn.mountTrainer = function (root, data) {
   // What the controller reports, shown.
   function notify(event, run) {
     if (event === "point") drawCurves();
-    else if (event === "sample") part(run.index, ".charrnn-run-sample").textContent = run.sampleText;
+    else if (event === "sample") part(run.index, ".charrnn-run-sample").textContent = charrnn.visible(run.sampleText);
     else if (event === "weights" && Number($('[name="run"]').value) === run.index) redrawSampler();
     else if (event === "done") root.dispatchEvent(new CustomEvent("charrnn-done", { detail: run.index }));
     showStatus(run);
@@ -113,7 +113,7 @@ charrnn.mountTrainer = function (root, data) {
 
   function showStatus(run) {
     const say = charrnn.say, status = part(run.index, ".charrnn-run-status");
-    const parts = [say("hidden {size}", { size: run.worker ? run.hidden : part(run.index, '[name="hidden"]').value })];
+    const parts = [say("hidden {size}", { size: run.key ? run.hidden : part(run.index, '[name="hidden"]').value })];
     if (run.worker) parts.push(say("step {step}", { step: run.step.toLocaleString("en") }));
     if (run.tokensPerSecond) {
       const speed = Math.round(run.tokensPerSecond).toLocaleString("en");
@@ -148,7 +148,7 @@ charrnn.mountTrainer = function (root, data) {
   $('[name="run"]').addEventListener("change", redrawSampler);
 
   function drawCurves() {
-    const hiddenSize = (run) => (run.worker ? run.hidden : part(run.index, '[name="hidden"]').value);
+    const hiddenSize = (run) => (run.key ? run.hidden : part(run.index, '[name="hidden"]').value);
     charrnn.drawPerplexityCurves(canvas, runs, hiddenSize);
   }
   drawCurves();

@@ -12,6 +12,31 @@ charrnn.DivergenceError = class DivergenceError extends Error {};
 
 // The least text the panel trains on: enough for a held-out tail of a few windows.
 charrnn.MIN_TEXT_LENGTH = 200;
+// The most, in UTF-16 units (a string's length): preparing it takes the worker a few seconds.
+charrnn.MAX_TEXT_LENGTH = 10_000_000;
+
+// The first `count` characters (code points) of `text`, without reading the rest of it.
+charrnn.firstCharacters = function (text, count) {
+  let start = "", taken = 0;
+  for (const c of text) {
+    if (taken++ === count) break;
+    start += c;
+  }
+  return start;
+};
+
+// What can be said of a pasted text at once, on the page's own thread: a check that takes the
+// same short time for a text of any length, so that the page never stalls. A text of n UTF-16
+// units has at least n / 2 characters, so only a short text can be too short, and only a short
+// one is counted; the worker checks the rest (prepareText) and says so if it cannot train.
+charrnn.checkTextQuickly = function (text, { numSteps, maxHeldOut }) {
+  if (text.length > charrnn.MAX_TEXT_LENGTH) {
+    throw new charrnn.InputError(charrnn.say("the text has {count} characters; at most {limit} can be " +
+      "trained on here: paste a shorter one", { count: text.length.toLocaleString("en"),
+      limit: charrnn.MAX_TEXT_LENGTH.toLocaleString("en") }));
+  }
+  if (text.length < 2 * charrnn.MIN_TEXT_LENGTH) charrnn.prepareText(text, { numSteps, maxHeldOut });
+};
 
 // Characters by code point (not UTF-16 unit), most frequent first, ties in code-point order,
 // "<unk>" at index 0 as charrnn.Vocab orders them. The text never holds "<unk>"; the index
