@@ -42,7 +42,7 @@ charrnn.mountTrainer = function (root, data) {
   // What the reader asked for, as typed; the controller checks it.
   function asked() {
     return {
-      own: $('[name="source"][value="own"]').checked, ownText: $('[name="own"]').value,
+      own: $('[name="source"][value="own"]').checked, ownText: longPaste ?? $('[name="own"]').value,
       lr: $('[name="lr"]').value, numSteps: $('[name="numSteps"]').value, batchSize: $('[name="batchSize"]').value,
       hidden: runs.map((run) => part(run.index, '[name="hidden"]').value),
     };
@@ -97,6 +97,23 @@ charrnn.mountTrainer = function (root, data) {
   $(".charrnn-pause").addEventListener("click", pause);
   $(".charrnn-reset").addEventListener("click", reset);
   for (const input of root.querySelectorAll('[name="source"], [name="own"]')) input.addEventListener("change", changed);
+
+  // A long pasted text is kept here, not in the box: a browser lays out all of a text box's text,
+  // and 3 MB of it would hold the page up for most of a second. The box says what was pasted;
+  // typing in it, or pasting a shorter text, replaces it.
+  let longPaste = null;
+  const box = $('[name="own"]');
+  box.addEventListener("paste", (event) => {
+    const text = event.clipboardData?.getData("text/plain") ?? "";
+    if (text.length < charrnn.LONG_PASTE) return void (longPaste = null);
+    event.preventDefault();
+    longPaste = text;
+    box.value = charrnn.say("(a pasted text of {count} characters, not shown here: type or paste to replace it)",
+      { count: text.length.toLocaleString("en") });
+    $('[name="source"][value="own"]').checked = true;
+    changed();
+  });
+  box.addEventListener("input", () => { longPaste = null; });
   sampleTemperature.addEventListener("input", () => {
     const temperature = Number(sampleTemperature.value);
     $(".charrnn-sample-temperature").textContent = temperature.toFixed(2);

@@ -14,6 +14,8 @@ charrnn.DivergenceError = class DivergenceError extends Error {};
 charrnn.MIN_TEXT_LENGTH = 200;
 // The most, in UTF-16 units (a string's length): preparing it takes the worker a few seconds.
 charrnn.MAX_TEXT_LENGTH = 10_000_000;
+// A pasted text at least this long is kept out of the text box (train_panel.js).
+charrnn.LONG_PASTE = 100_000;
 
 // The first `count` characters (code points) of `text`, without reading the rest of it.
 charrnn.firstCharacters = function (text, count) {
