@@ -162,7 +162,8 @@ def test_the_page_script_cannot_close_its_own_script_tag():
 
 def test_the_trainer_controller_checks_starts_takes_turns_restarts_and_ends_its_workers():
     """charrnn.TrainerController with stand-in workers (tests/train_controller_check.js)."""
-    result = subprocess.run([NODE, str(CONTROLLER_CHECK)], capture_output=True, text=True, timeout=60)
+    ranges = json.dumps(live.TRAINER_RANGES)
+    result = subprocess.run([NODE, str(CONTROLLER_CHECK), ranges], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout)
     assert seen["refused"] == [
@@ -217,7 +218,8 @@ def test_any_pasted_text_gives_a_perplexity_or_says_why_there_is_none(tmp_path):
     }
     path = tmp_path / "texts.json"
     path.write_text(json.dumps(texts))
-    result = subprocess.run([NODE, str(WORKER_CHECK), str(path)], capture_output=True, text=True, timeout=300)
+    ranges = json.dumps(live.TRAINER_RANGES)
+    result = subprocess.run([NODE, str(WORKER_CHECK), str(path), ranges], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout)
     assert seen["empty"]["page"] == "paste a text into the box first"

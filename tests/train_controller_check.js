@@ -1,6 +1,6 @@
 // charrnn.TrainerController (charrnn/js/train_controller.js) in Node, with stand-in workers that
 // record what they are sent; prints, as JSON, what each scenario observed.
-//   node tests/train_controller_check.js
+//   node tests/train_controller_check.js RANGES   (RANGES: charrnn.live.TRAINER_RANGES as JSON)
 const path = require("path");
 const js = path.join(__dirname, "..", "charrnn", "js");
 globalThis.window = globalThis;
@@ -8,12 +8,7 @@ for (const file of require(path.join(js, "bundles.json")).node) require(path.joi
 
 const data = {
   text: "the time machine ".repeat(20), maxHeldOut: 10000, prefix: "the", seed: 0, runs: [{ hidden: 16 }, { hidden: 32 }],
-  ranges: {
-    hidden: { label: "hidden size", min: 8, max: 256, step: 8, integer: true },
-    lr: { label: "learning rate", min: 0.0001, max: 1, step: 0.1, integer: false },
-    numSteps: { label: "steps per window", min: 5, max: 100, step: 1, integer: true },
-    batchSize: { label: "batch size", min: 1, max: 64, step: 1, integer: true },
-  },
+  ranges: JSON.parse(process.argv[2]),
 };
 const good = { own: false, ownText: "", lr: "0.01", numSteps: "35", batchSize: "32", hidden: ["16", "32"] };
 

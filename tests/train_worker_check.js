@@ -1,7 +1,8 @@
 // What a reader sees for each kind of pasted text, in Node: the page's check of the text (the
 // controller's, timed) and, where the page accepts it, a run of the training worker itself
 // (train_worker.js in a context of its own, as a Web Worker runs it) for a few steps.
-//   node tests/train_worker_check.js TEXTS.json   (TEXTS: {name: text})
+//   node tests/train_worker_check.js TEXTS.json RANGES   (TEXTS: {name: text}; RANGES:
+//   charrnn.live.TRAINER_RANGES as JSON)
 // Prints, as JSON, for each text: {page: "ok" or the message, pageMs, worker: {error} or
 // {tokens, heldOut: [perplexities], train, sample}}.
 const fs = require("fs");
@@ -15,12 +16,7 @@ for (const file of bundles.node) require(path.join(js, file));
 const texts = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 const data = {
   text: "", maxHeldOut: 10000, prefix: "", seed: 0, runs: [{ hidden: 16 }],
-  ranges: {
-    hidden: { label: "hidden size", min: 8, max: 256, integer: true },
-    lr: { label: "learning rate", min: 0.0001, max: 1, integer: false },
-    numSteps: { label: "steps per window", min: 5, max: 100, integer: true },
-    batchSize: { label: "batch size", min: 1, max: 64, integer: true },
-  },
+  ranges: JSON.parse(process.argv[3]),
 };
 const asked = (text) => ({ own: true, ownText: text, lr: "0.01", numSteps: "35", batchSize: "8", hidden: ["16"] });
 
