@@ -1,8 +1,8 @@
 """The book runs the panels' scripts as they are in the repository, not as a stored output has them.
 
-A panel's stored output carries its scripts inline, each marked with the files of `charrnn/js/` it
-was made from (`charrnn/pages.py`). This transform puts the current files in their place, so an
-edit to a script reaches the book at the next build, with no chapter re-run.
+A panel's stored output carries its scripts inline, each marked with the bundle of `charrnn/js/`
+it was made from (`charrnn/pages.py`). This transform puts the bundle's current files in its
+place, so an edit to a script reaches the book at the next build, with no chapter re-run.
 """
 
 from docutils import nodes

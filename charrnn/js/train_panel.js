@@ -15,8 +15,9 @@ charrnn.mountTrainer = function (root, data) {
   const message = $(".charrnn-message");
   const canvas = $(".charrnn-curves");
   const sampleTemperature = $('[name="sample-temperature"]');
-  const runView = (index) => $(`.charrnn-run[data-run="${index}"]`);
-  const part = (index, selector) => runView(index).querySelector(selector);
+  const part = (index, selector) => $(`.charrnn-run[data-run="${index}"] ${selector}`);
+  // A run's hidden size: the one it trains at, or before it starts, the one in its box.
+  const hiddenShown = (run) => (run.key ? run.hidden : part(run.index, '[name="hidden"]').value);
 
   let workerUrl = null;
   function makeWorker() {
@@ -39,10 +40,16 @@ charrnn.mountTrainer = function (root, data) {
     showStatus(run);
   }
 
+  // A long pasted text is kept here, not in the box: a browser lays out all of a text box's text,
+  // and 3 MB of it would hold the page up for most of a second. The box says what was pasted;
+  // typing in it, or pasting a shorter text, replaces it.
+  let longPaste = null;
+  const box = $('[name="own"]');
+
   // What the reader asked for, as typed; the controller checks it.
   function asked() {
     return {
-      own: $('[name="source"][value="own"]').checked, ownText: longPaste ?? $('[name="own"]').value,
+      own: $('[name="source"][value="own"]').checked, ownText: longPaste ?? box.value,
       lr: $('[name="lr"]').value, numSteps: $('[name="numSteps"]').value, batchSize: $('[name="batchSize"]').value,
       hidden: runs.map((run) => part(run.index, '[name="hidden"]').value),
     };
@@ -98,11 +105,6 @@ charrnn.mountTrainer = function (root, data) {
   $(".charrnn-reset").addEventListener("click", reset);
   for (const input of root.querySelectorAll('[name="source"], [name="own"]')) input.addEventListener("change", changed);
 
-  // A long pasted text is kept here, not in the box: a browser lays out all of a text box's text,
-  // and 3 MB of it would hold the page up for most of a second. The box says what was pasted;
-  // typing in it, or pasting a shorter text, replaces it.
-  let longPaste = null;
-  const box = $('[name="own"]');
   box.addEventListener("paste", (event) => {
     const text = event.clipboardData?.getData("text/plain") ?? "";
     if (text.length < charrnn.LONG_PASTE) return void (longPaste = null);
@@ -130,7 +132,7 @@ charrnn.mountTrainer = function (root, data) {
 
   function showStatus(run) {
     const say = charrnn.say, status = part(run.index, ".charrnn-run-status");
-    const parts = [say("hidden {size}", { size: run.key ? run.hidden : part(run.index, '[name="hidden"]').value })];
+    const parts = [say("hidden {size}", { size: hiddenShown(run) })];
     if (run.worker) parts.push(say("step {step}", { step: run.step.toLocaleString("en") }));
     if (run.tokensPerSecond) {
       const speed = Math.round(run.tokensPerSecond).toLocaleString("en");
@@ -165,8 +167,7 @@ charrnn.mountTrainer = function (root, data) {
   $('[name="run"]').addEventListener("change", redrawSampler);
 
   function drawCurves() {
-    const hiddenSize = (run) => (run.key ? run.hidden : part(run.index, '[name="hidden"]').value);
-    charrnn.drawPerplexityCurves(canvas, runs, hiddenSize);
+    charrnn.drawPerplexityCurves(canvas, runs, hiddenShown);
   }
   drawCurves();
   runs.forEach(showStatus);
