@@ -11,6 +11,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbval.plugin import get_sanitize_patterns
 
 from charrnn import pages
 
@@ -25,9 +26,8 @@ COMMENT = "// an edited comment\n"
 
 def nbval_sanitize(text: str) -> str:
     """`text` as strict nbval compares it, under the project's sanitize file."""
-    config = (ROOT / "tests" / "nbval_sanitize.cfg").read_text()
-    for regex, replace in re.findall(r"^regex: (.*)$\n^replace: (.*)$", config, flags=re.MULTILINE):
-        text = re.sub(regex, replace, text)
+    for regex, replace in get_sanitize_patterns((ROOT / "tests" / "nbval_sanitize.cfg").read_text()):
+        text = re.sub(regex, replace, text)  # as nbval's sanitize does
     return text
 
 
