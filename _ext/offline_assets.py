@@ -85,6 +85,21 @@ def _npm_pack(spec: str, destination: Path) -> Path:
     return destination / json.loads(result.stdout)[0]["filename"]
 
 
+def fetch_file(name: str, version: str, integrity: str, member: str, destination: Path) -> Path:
+    """The file `member` of the npm package `name`@`version` (checked against its pinned sha512),
+    at `destination`: fetched once, then read from there (the browser test's axe-core)."""
+    if not destination.is_file():
+        with tempfile.TemporaryDirectory() as tmp:
+            tarball = _npm_pack(f"{name}@{version}", Path(tmp))
+            if _integrity(tarball) != integrity:
+                raise ExtensionError(f"{name}@{version}: the downloaded tarball does not match its pinned sha512")
+            with tarfile.open(tarball) as archive:
+                content = archive.extractfile(f"package/{member}").read()
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_bytes(content)
+    return destination
+
+
 def _pins() -> str:
     return json.dumps(PACKAGES, indent=1)
 

@@ -62,6 +62,7 @@ UNITS_STYLE = """#PANEL .charrnn-passage { white-space: pre-wrap; font-family: m
 UNITS_CONTROLS = """<div>{buttons}</div>
 <label>unit <input name="unit" type="range" min="0" max="{max_unit}" step="1" value="{unit}"></label>
 <span class="charrnn-unit"></span>
+<div>each character's background is the unit's activation: red above zero, blue below, white at zero</div>
 <div class="charrnn-passage"></div>"""
 
 
@@ -188,8 +189,8 @@ class LiveTrainer:
 <canvas class="charrnn-curves" role="img" aria-label="training and held-out perplexity of both runs"></canvas>
 <label>temperature of the samples above <input name="sample-temperature" type="range" min="0.1" max="2"
 step="0.05" value="0.8"> <span class="charrnn-sample-temperature">0.80</span></label>
-<div class="charrnn-sampler"><div>Chapter 4's sampler on
-<select name="run"><option value="0">run A</option><option value="1">run B</option></select>, as it learns:</div>
+<div class="charrnn-sampler"><div><label>Chapter 4's sampler on
+<select name="run"><option value="0">run A</option><option value="1">run B</option></select></label>, as it learns:</div>
 {sampler}</div>"""
         data = {
             "text": self.text, "maxHeldOut": MAX_HELD_OUT, "prefix": self.prefix, "seed": self.seed,

@@ -25,6 +25,15 @@ def _error_html(error: Exception) -> str:
     return f"<span style='color: #b00'>{html.escape(str(error))}</span>"
 
 
+def perplexity_description(history: History, num_hiddens: int) -> str:
+    """What plot_perplexity's curve of `history` shows, in words: a text alternative for the plot."""
+    words = (f"perplexity by epoch at hidden size {num_hiddens}, over {len(history.train_ppl)} epochs: "
+             f"training from {history.train_ppl[0]:.1f} to {history.train_ppl[-1]:.1f}")
+    if history.val_ppl:
+        words += f", held-out from {history.val_ppl[0]:.1f} to {history.val_ppl[-1]:.1f}"
+    return words
+
+
 class HiddenSizeExplorer(widgets.VBox):
     """Pick a hidden size, press Train: a small `nn.RNN` model trains with a progress bar, then its
     perplexity curve and a greedy sample appear."""
@@ -49,6 +58,9 @@ class HiddenSizeExplorer(widgets.VBox):
         self.progress = widgets.IntProgress(min=0, max=num_epochs, description="epochs")
         self.status = widgets.HTML()
         self.plot = widgets.Image(format="png")
+        # The widget manager draws the tooltip as the image's title, and the book's pages make it
+        # the alt text: it says what the curve shows. (ipywidgets 7 has no tooltip: a plain attribute.)
+        self.plot.tooltip = "the perplexity curve appears here after training"
         self.sample_text = widgets.HTML()
         self.button.on_click(lambda _: self.train())
         self.net: nn.Module | None = None
@@ -80,6 +92,7 @@ class HiddenSizeExplorer(widgets.VBox):
             final += f", held-out {history.val_ppl[-1]:.2f}"
         self.status.value = f"hidden size {num_hiddens} ({params:,} parameters): {final}"
         self.plot.value = figure_png(plot_perplexity(history, title=f"hidden size {num_hiddens}"))
+        self.plot.tooltip = perplexity_description(history, num_hiddens)
         self.sample_text.value = _text_html(predict(self.prefix, 80, net, self.vocab, self.device))
         return history
 

@@ -24,7 +24,9 @@ import charrnn
 from charrnn.export import load_exported, next_char_probabilities
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "_ext"))
 import chromium  # noqa: E402  (the one Chromium lookup, shared with the page benchmark)
+import offline_assets  # noqa: E402
 
 pytestmark = pytest.mark.slow  # builds the book and drives Chromium
 
@@ -121,6 +123,35 @@ def open_every_page(browser, server, names, suffix: str, **options):
 @pytest.mark.parametrize("name", PAGES + ZH_PAGES)
 def test_page_loads_offline_without_errors(opened, name):
     assert opened[name].problems == []
+
+
+# The accessibility audit a reader's tool makes: axe-core (pinned, from the npm registry) with the
+# rules of WCAG 2.0 and 2.1, levels A and AA.
+AXE = ("axe-core", "4.14.1",
+       "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==")
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture(scope="module")
+def axe_source():
+    name, version, integrity = AXE
+    path = ROOT / "_build" / "assets" / "test" / f"{name}-{version}.min.js"
+    return offline_assets.fetch_file(name, version, integrity, "axe.min.js", path).read_text(encoding="utf-8")
+
+
+def audit(page, axe_source) -> list[str]:
+    """Every element of `page` that breaks a WCAG 2.1 A or AA rule, as 'rule (impact): element'."""
+    if not page.evaluate("() => typeof axe !== 'undefined'"):
+        page.add_script_tag(content=axe_source)
+    return page.evaluate("""async (tags) => {
+        const result = await axe.run(document, { runOnly: { type: "tag", values: tags } });
+        return result.violations.flatMap((v) => v.nodes.map((n) =>
+            `${v.id} (${v.impact}): ${n.target.join(" ")}: ${n.html.slice(0, 160)}`)); }""", WCAG_AA)
+
+
+@pytest.mark.parametrize("name", PAGES + ZH_PAGES)
+def test_every_page_passes_an_accessibility_audit(opened, axe_source, name):
+    assert audit(opened[name].page, axe_source) == []
 
 
 @pytest.mark.parametrize("name", PAGES + ZH_PAGES)
@@ -488,6 +519,76 @@ def test_live_trainer_pauses_resumes_and_restarts_a_run_whose_hidden_size_moves(
     assert page.problems == []
 
 
+# The panels from the keyboard alone, and the trained trainer's page audited.
+FOCUSABLE = """root => [...root.querySelectorAll("input, select, textarea, button")].filter((c) =>
+    !c.disabled && c.offsetParent !== null
+    && !(c.type === "radio" && !c.checked && root.querySelector(`[name="${c.name}"]:checked`)))"""
+
+
+def test_live_trainer_works_from_the_keyboard_alone(opened, axe_source):
+    page, panel = trainer_panel(opened)
+    keys, focused = page.page.keyboard, "() => document.activeElement"
+    controls = panel.evaluate_handle(FOCUSABLE)
+    count = controls.evaluate("cs => cs.length")
+    # Tab reaches every control, in reading order (the radio group is one stop, as in any page).
+    controls.evaluate("cs => cs[0].focus()")
+    order = [controls.evaluate("(cs, active) => cs.indexOf(active)", page.page.evaluate_handle(focused))]
+    for _ in range(count - 1):
+        keys.press("Tab")
+        order.append(controls.evaluate("(cs, active) => cs.indexOf(active)", page.page.evaluate_handle(focused)))
+    assert order == list(range(count)), order
+
+    def focus(selector: str) -> None:
+        """Tab (or Shift+Tab) until `selector` has the focus, as a reader would."""
+        target = panel.locator(selector)
+        for _ in range(2 * count):
+            if target.evaluate("el => el === document.activeElement"):
+                return
+            index = controls.evaluate("(cs, active) => cs.indexOf(active)", page.page.evaluate_handle(focused))
+            wanted = controls.evaluate("(cs, el) => cs.indexOf(el)", target.element_handle())
+            keys.press("Tab" if index < wanted else "Shift+Tab")
+        raise AssertionError(f"Tab never reached {selector}")
+
+    # The arrow keys move a slider, and its readout follows.
+    focus('[name="sample-temperature"]')
+    keys.press("ArrowRight")
+    assert panel.locator('[name="sample-temperature"]').input_value() == "0.85"
+    assert panel.locator(".charrnn-sample-temperature").text_content() == "0.85"
+    # Enter presses Train; Space presses Pause; Enter asks the sampler for a new sample.
+    focus(".charrnn-train")
+    keys.press("Enter")
+    page.page.wait_for_function("() => document.querySelector('.charrnn-live-trainer').charrnnTrainer.runs"
+                                ".every(run => run.step >= 3)", timeout=30_000)
+    focus(".charrnn-pause")
+    keys.press(" ")
+    page.page.wait_for_function(f"() => ({RUNS_IDLE})(document.querySelector('.charrnn-live-trainer'))")
+    sample = panel.locator(".charrnn-sampler .charrnn-sample")
+    page.page.wait_for_function("el => el.textContent.length > 100", arg=sample.element_handle())
+    before = sample.text_content()
+    focus(".charrnn-resample")
+    keys.press("Enter")
+    page.page.wait_for_function("([el, before]) => el.textContent !== before", arg=[sample.element_handle(), before])
+    assert panel.locator('.charrnn-sampler [name="seed"]').input_value() == "1"
+
+    # After a few steps, with curves and samples drawn: the page still passes the audit, and the
+    # chart's text alternative gives both runs' latest figures.
+    assert audit(page.page, axe_source) == []
+    words = panel.locator(".charrnn-curves").get_attribute("aria-label")
+    steps = panel.evaluate("root => root.charrnnTrainer.runs.map(run => run.points.at(-1).step)")
+    assert all(f"step {step}: " in words for step in steps) and words.count("held-out") == 2, words
+    panel.evaluate("root => root.charrnnTrainer.reset()")
+    assert page.problems == []
+
+
+@pytest.mark.parametrize("name", ["chapters/rnn_concise", CHINESE + "chapters/rnn_concise"])
+def test_stored_plot_widgets_say_what_they_show(opened, name):
+    images = opened[name].page.locator("img.widget-image")
+    assert images.count() >= 1
+    for alt in images.evaluate_all("images => images.map((image) => image.alt)"):
+        assert re.search(r"\d+(\.\d+)? .*\d+(\.\d+)?", alt), alt  # its figures, not a title
+        assert bool(re.search("[\u4e00-\u9fff]", alt)) == name.startswith(CHINESE), alt
+
+
 # Exercises: each solution folded until the reader opens it, and never shown by a search preview.
 @pytest.mark.parametrize("name", CHAPTERS)
 def test_solutions_are_folded_until_opened(opened, name):
@@ -629,8 +730,14 @@ PANELS = {
 
 @pytest.fixture(scope="module")
 def on_phone(browser, server):
-    """Every page opened at a phone's size, waited on, and a screenshot beside the desktop one."""
-    yield from open_every_page(browser, server, PAGES, "-phone", **PHONE)
+    """Every page of both editions opened at a phone's size, waited on, and a screenshot beside
+    the desktop one."""
+    yield from open_every_page(browser, server, PAGES + ZH_PAGES, "-phone", **PHONE)
+
+
+@pytest.mark.parametrize("name", PAGES + ZH_PAGES)
+def test_every_page_passes_an_accessibility_audit_on_a_phone(on_phone, axe_source, name):
+    assert audit(on_phone[name].page, axe_source) == []
 
 
 @pytest.mark.parametrize("name", PAGES)

@@ -141,7 +141,7 @@ charrnn.mountTrainer = function (root, data) {
     const last = run.points[run.points.length - 1];
     if (last?.train) parts.push(say("training {perplexity}", { perplexity: last.train.toFixed(2) }));
     if (last) parts.push(say("held-out {perplexity}", { perplexity: last.heldOut.toFixed(2) }));
-    status.replaceChildren(`${run.label}: ${parts.join(" · ")}`);
+    status.replaceChildren(say("{run}: {details}", { run: run.label, details: parts.join(say(" · ")) }));
     if (run.problem) {
       const problem = document.createElement("div");
       problem.className = "charrnn-error";
@@ -166,8 +166,24 @@ charrnn.mountTrainer = function (root, data) {
     "press Train: the sampler draws from the chosen run as it learns");
   $('[name="run"]').addEventListener("change", redrawSampler);
 
+  // The chart's text alternative follows it: the latest figures of both runs.
   function drawCurves() {
     charrnn.drawPerplexityCurves(canvas, runs, hiddenShown);
+    canvas.setAttribute("aria-label", curvesInWords());
+  }
+  function curvesInWords() {
+    const say = charrnn.say;
+    const latest = runs.map((run) => {
+      const last = run.points[run.points.length - 1];
+      const size = hiddenShown(run);
+      if (!last) return say("{run}, hidden {size}: not trained yet", { run: run.label, size });
+      const figures = { run: run.label, size, step: last.step.toLocaleString("en"), heldOut: last.heldOut.toFixed(2) };
+      return last.train
+        ? say("{run}, hidden {size}, step {step}: training {train}, held-out {heldOut}",
+          { ...figures, train: last.train.toFixed(2) })
+        : say("{run}, hidden {size}, step {step}: held-out {heldOut}", figures);
+    });
+    return say("training and held-out perplexity of both runs: {latest}", { latest: latest.join(say("; ")) });
   }
   drawCurves();
   runs.forEach(showStatus);
