@@ -17,7 +17,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["intro"] + [line.split("chapters/")[1].strip()
+PAGES = ["intro", "notation"] + [line.split("chapters/")[1].strip()
                      for line in (ROOT / "_toc.yml").read_text().splitlines() if "chapters/" in line]
 LONG = {"en": 40, "zh_CN": 80}
 
@@ -100,15 +100,15 @@ def chinese_sentences(markdown: str) -> list[int]:
 
 
 def english_markdown(page: str) -> str:
-    if page == "intro":
-        return (ROOT / "intro.md").read_text(encoding="utf-8")
+    if page in ("intro", "notation"):
+        return (ROOT / f"{page}.md").read_text(encoding="utf-8")
     notebook = json.loads((ROOT / "chapters" / f"{page}.ipynb").read_text(encoding="utf-8"))
     return "\n\n".join("".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "markdown")
 
 
 def chinese_markdown(page: str) -> str:
     folder = ROOT / "locale" / "zh_CN" / "LC_MESSAGES"
-    po = folder / ("intro.po" if page == "intro" else f"chapters/{page}.po")
+    po = folder / (f"{page}.po" if page in ("intro", "notation") else f"chapters/{page}.po")
     with po.open("rb") as f:
         catalog = read_po(f)
     # One message is one paragraph, list item, heading or table cell of the English source; a

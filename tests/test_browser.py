@@ -32,8 +32,8 @@ pytestmark = pytest.mark.slow  # builds the book and drives Chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
-CHAPTERS = [entry["file"] for entry in TOC["chapters"]]
-PAGES = [TOC["root"], *CHAPTERS, "genindex", "search"]
+CHAPTERS = [entry["file"] for entry in TOC["chapters"] if entry["file"].startswith("chapters/")]
+PAGES = [TOC["root"], "notation", *CHAPTERS, "genindex", "search"]
 # The Chinese edition: the same pages under zh_CN/.
 CHINESE = "zh_CN/"
 ZH_PAGES = [CHINESE + name for name in PAGES]

@@ -89,6 +89,33 @@ def test_glossary_terms_are_used(po):
     assert missing == {}
 
 
+def variants_used(chinese: str) -> list[str]:
+    """The glossary's unwanted variants in a translation (outside math, code and links)."""
+    prose = LINK_TARGET.sub(" ", CODE.sub(" ", MATH.sub(" ", chinese)))
+    found = [f"{variant} -> {use}" for variant, use in GLOSSARY["variants"].items() if variant in prose]
+    if re.search(r"\d %", prose):
+        found.append("10 % -> 10%")
+    return found
+
+
+@pytest.mark.parametrize("po", PO_FILES, ids=lambda p: str(p.relative_to(MESSAGES)))
+def test_one_word_for_each_thing(po):
+    used = {m.id[:60]: found for m in messages(po) if m.string and (found := variants_used(m.string))}
+    assert used == {}
+
+
+def test_panel_words_use_one_word_for_each_thing():
+    panels = json.loads((LOCALE / "panels.json").read_text(encoding="utf-8"))
+    assert {key: found for key, said in panels.items() if (found := variants_used(said))} == {}
+
+
+@pytest.mark.parametrize("po", PO_FILES, ids=lambda p: str(p.relative_to(MESSAGES)))
+def test_headers_are_filled_in(po):
+    text = po.read_text(encoding="utf-8")
+    header = text[:text.index('msgid "', text.index('msgstr ""'))]
+    assert "#, fuzzy" not in header and "FULL NAME" not in header and "EMAIL@ADDRESS" not in header
+
+
 def test_translations_are_current_with_the_notebooks(tmp_path):
     build_book.extract(tmp_path)
     extracted = {p.relative_to(tmp_path).with_suffix(".po"): p for p in tmp_path.rglob("*.pot")}
