@@ -26,9 +26,9 @@ def _sum_rows_by_id(rows: torch.Tensor, ids: torch.Tensor, like: torch.Tensor) -
 
 
 class Recurrence(torch.autograd.Function):
-    """H_t = phi(W_xh[x_t] + b_h + H_{t-1} W_hh) for t = 1..T; returns all H_t, (T, B, h).
+    """H_t = phi(W_xh[x_t] + b_h + H_{t-1} W_hh) for t = 1..T; returns all H_t, (T, B, d_h).
 
-    ids: (T, B) token ids; W_xh: (V, h); b_h: (h,); H0: (B, h); W_hh: (h, h); phi: tanh or relu.
+    ids: (T, B) token ids; W_xh: (V, d_h); b_h: (d_h,); H0: (B, d_h); W_hh: (d_h, d_h); phi: tanh or relu.
     """
 
     @staticmethod
@@ -48,25 +48,25 @@ class Recurrence(torch.autograd.Function):
         flat_ids, W_xh, H0, W_hh, H_all = ctx.saved_tensors
         # phi' at each step, written through the output: 1 - H^2 for tanh, [H > 0] for relu.
         slope = (H_all > 0).to(H_all.dtype) if ctx.relu else 1 - H_all * H_all
-        # grad_Z[t] starts as the gradient reaching H_t from the outputs; the loop adds what
+        # grad_A[t] starts as the gradient reaching H_t from the outputs; the loop adds what
         # reaches it through H_{t+1}, then multiplies by phi' to get the pre-activation gradient.
-        grad_Z = grad_H_all.clone()
+        grad_A = grad_H_all.clone()
         W_hh_T = W_hh.T.contiguous()
         for t in range(H_all.shape[0] - 1, 0, -1):
-            grad_Z[t].mul_(slope[t])
-            grad_Z[t - 1].addmm_(grad_Z[t], W_hh_T)
-        grad_Z[0].mul_(slope[0])
-        flat_grad_Z = grad_Z.flatten(0, 1)
+            grad_A[t].mul_(slope[t])
+            grad_A[t - 1].addmm_(grad_A[t], W_hh_T)
+        grad_A[0].mul_(slope[0])
+        flat_grad_A = grad_A.flatten(0, 1)
         grad_W_xh = grad_b_h = grad_H0 = grad_W_hh = None
         if ctx.needs_input_grad[1]:
-            grad_W_xh = _sum_rows_by_id(flat_grad_Z, flat_ids, W_xh)
+            grad_W_xh = _sum_rows_by_id(flat_grad_A, flat_ids, W_xh)
         if ctx.needs_input_grad[2]:
-            grad_b_h = flat_grad_Z.sum(0)
+            grad_b_h = flat_grad_A.sum(0)
         if ctx.needs_input_grad[3]:
-            grad_H0 = grad_Z[0] @ W_hh_T
+            grad_H0 = grad_A[0] @ W_hh_T
         if ctx.needs_input_grad[4]:
-            # sum_t H_{t-1}^T grad_Z[t]: steps 2..T in one matrix multiply, step 1 added on.
-            grad_W_hh = torch.addmm(H0.T @ grad_Z[0], H_all[:-1].flatten(0, 1).T, flat_grad_Z[H0.shape[0]:])
+            # sum_t H_{t-1}^T grad_A[t]: steps 2..T in one matrix multiply, step 1 added on.
+            grad_W_hh = torch.addmm(H0.T @ grad_A[0], H_all[:-1].flatten(0, 1).T, flat_grad_A[H0.shape[0]:])
         return None, grad_W_xh, grad_b_h, grad_H0, grad_W_hh, None
 
 
