@@ -54,10 +54,12 @@ def position_in_line(text: str) -> torch.Tensor:
 
 
 def inside_quotes(text: str) -> torch.Tensor:
-    """1 from an opening quotation mark through its closing one, else 0.
+    """1 from an opening quotation mark (' or ") through its closing one, else 0.
 
-    A quote opens after a space, a newline, a dash or the start; it closes when followed by
-    anything but a letter. So the apostrophes of "don't" and "men's" neither open nor close.
+    A quote opens after a space, a newline, a dash, `(`, `_` or at the start of the text. It
+    closes at a mark followed by anything but a letter, unless an "s" comes before the mark: in
+    The Time Machine, s' is always a plural possessive ("the Morlocks' food"). So the apostrophes
+    of "don't", "men's" and "Morlocks'" neither open nor close.
     """
     values, inside = [], False
     for i, char in enumerate(text):
@@ -68,7 +70,7 @@ def inside_quotes(text: str) -> torch.Tensor:
             values.append(1)
             continue
         values.append(int(inside))
-        if char in QUOTES and inside and not after.isalpha():
+        if char in QUOTES and inside and not after.isalpha() and before != "s":
             inside = False
     return torch.tensor(values, dtype=torch.float32)
 

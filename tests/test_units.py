@@ -26,6 +26,12 @@ def test_features_of_a_known_text():
     assert quoted == "'don't go,'"  # the apostrophe of don't neither opens nor closes
 
 
+def test_a_plural_possessive_does_not_close_a_quote():
+    text = "'The Morlocks' food was near,' he said."
+    quoted = "".join(c for c, q in zip(text, units.inside_quotes(text)) if q)
+    assert quoted == "'The Morlocks' food was near,'"
+
+
 def test_a_quote_left_open_runs_on_into_the_next_paragraph():
     text = "'So I went.\n\n'And then"
     assert units.inside_quotes(text).tolist() == [1.0] * len(text)
