@@ -1,8 +1,6 @@
 // Names for the controls the Jupyter widget manager draws from a page's stored widgets. A slider's
-// handle is a <div role="slider"> beside the slider's label, and nothing ties the two together;
-// an Image widget draws an <img> with its tooltip as title but no alt. Both are mended as the
-// widgets are drawn (and drawn again): the handle is labelled by its label, the image's alt is
-// its title, which says what the plot shows.
+// handle is a <div role="slider"> beside the slider's label, and nothing ties the two together:
+// as the widgets are drawn (and drawn again), the handle is labelled by its label.
 document.addEventListener("DOMContentLoaded", () => {
   let next = 0;
   function name(root) {
@@ -13,9 +11,6 @@ document.addEventListener("DOMContentLoaded", () => {
       label.id = label.id || `charrnn-widget-label-${next++}`;
       handle.setAttribute("aria-labelledby", label.id);
     });
-    root.querySelectorAll("img.widget-image").forEach((image) => {
-      if (image.title && image.alt !== image.title) image.alt = image.title;
-    });
   }
   new MutationObserver((changes) => {
     for (const { target } of changes) {
@@ -23,6 +18,6 @@ document.addEventListener("DOMContentLoaded", () => {
       const widgets = element?.closest(".widget-subarea");
       if (widgets) name(widgets);
     }
-  }).observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ["title"] });
+  }).observe(document.body, { childList: true, subtree: true });
   name(document);
 });

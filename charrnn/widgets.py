@@ -4,6 +4,7 @@ Everything they show is set through widget traits (no printing into the cell), s
 executed ahead of time stores the panels' last state and the built HTML book shows it.
 """
 
+import base64
 import html
 
 import ipywidgets as widgets
@@ -19,6 +20,14 @@ from .vocab import Vocab
 
 def _text_html(text: str) -> str:
     return f"<pre style='white-space: pre-wrap; margin: 0'>{html.escape(text)}</pre>"
+
+
+def _image_html(png: bytes, alt: str) -> str:
+    # An <img> in an HTML widget, not an Image widget: its alt text says what the plot shows, and
+    # ipywidgets 8 fails to draw an Image widget that has a tooltip (it reads a missing description).
+    data = base64.b64encode(png).decode("ascii")
+    return (f"<img class='charrnn-plot' src='data:image/png;base64,{data}'"
+            f" alt='{html.escape(alt, quote=True)}' style='max-width: 100%'>")
 
 
 def _error_html(error: Exception) -> str:
@@ -57,10 +66,7 @@ class HiddenSizeExplorer(widgets.VBox):
         self.button = widgets.Button(description="Train", button_style="primary", icon="play")
         self.progress = widgets.IntProgress(min=0, max=num_epochs, description="epochs")
         self.status = widgets.HTML()
-        self.plot = widgets.Image(format="png")
-        # The widget manager draws the tooltip as the image's title, and the book's pages make it
-        # the alt text: it says what the curve shows. (ipywidgets 7 has no tooltip: a plain attribute.)
-        self.plot.tooltip = "the perplexity curve appears here after training"
+        self.plot = widgets.HTML()  # the perplexity curve, after training
         self.sample_text = widgets.HTML()
         self.button.on_click(lambda _: self.train())
         self.net: nn.Module | None = None
@@ -91,8 +97,8 @@ class HiddenSizeExplorer(widgets.VBox):
         if history.val_ppl:
             final += f", held-out {history.val_ppl[-1]:.2f}"
         self.status.value = f"hidden size {num_hiddens} ({params:,} parameters): {final}"
-        self.plot.value = figure_png(plot_perplexity(history, title=f"hidden size {num_hiddens}"))
-        self.plot.tooltip = perplexity_description(history, num_hiddens)
+        figure = plot_perplexity(history, title=f"hidden size {num_hiddens}")
+        self.plot.value = _image_html(figure_png(figure), perplexity_description(history, num_hiddens))
         self.sample_text.value = _text_html(predict(self.prefix, 80, net, self.vocab, self.device))
         return history
 

@@ -9,7 +9,7 @@ charrnn.say = function (text, values = {}) {
   return said.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
 };
 
-// The panel's own markup (labels, buttons, placeholders) in the page's language. A key with
+// The panel's own markup (labels, buttons, placeholders, alt text) in the page's language. A key with
 // {name} placeholders matches any text in their place, which the translation then keeps.
 charrnn.translatePanel = function (root) {
   const translations = charrnn.translations;
@@ -37,8 +37,8 @@ charrnn.translatePanel = function (root) {
     const said = node.textContent.trim() && translate(node.textContent);
     if (said) node.textContent = node.textContent.replace(/\S[\s\S]*\S|\S/, said);
   }
-  for (const element of [root, ...root.querySelectorAll("[placeholder], [aria-label], [title]")]) {
-    for (const name of ["placeholder", "aria-label", "title"]) {
+  for (const element of [root, ...root.querySelectorAll("[placeholder], [aria-label], [title], [alt]")]) {
+    for (const name of ["placeholder", "aria-label", "title", "alt"]) {
       const said = element.hasAttribute(name) && translate(element.getAttribute(name));
       if (said) element.setAttribute(name, said);
     }
