@@ -43,7 +43,7 @@ class RNNScratch(nn.Module):
         self,
         vocab_size: int,
         num_hiddens: int,
-        sigma: float = 0.01,
+        omega: float = 0.01,
         nonlinearity: str = "tanh",
         generator: torch.Generator | None = None,
         fast: bool = False,
@@ -55,10 +55,10 @@ class RNNScratch(nn.Module):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         self.nonlinearity = nonlinearity
-        self.sigma = sigma
+        self.omega = omega  # the weights are drawn from N(0, omega^2)
 
         def normal(*shape: int) -> nn.Parameter:
-            return nn.Parameter(torch.randn(*shape, generator=generator) * sigma)
+            return nn.Parameter(torch.randn(*shape, generator=generator) * omega)
 
         self.W_xh = normal(vocab_size, num_hiddens)
         self.W_hh = normal(num_hiddens, num_hiddens)

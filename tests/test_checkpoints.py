@@ -20,7 +20,7 @@ VOCAB = Vocab(list("hello world"))
 
 
 @pytest.mark.parametrize("make", [
-    lambda: RNNScratch(len(VOCAB), 12, sigma=0.5, nonlinearity="relu"),
+    lambda: RNNScratch(len(VOCAB), 12, omega=0.5, nonlinearity="relu"),
     lambda: RNNModel(nn.GRU(len(VOCAB), 12, num_layers=2, bidirectional=True), len(VOCAB)),
 ])
 def test_round_trip_keeps_weights_vocab_and_extras(tmp_path, make):

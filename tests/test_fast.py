@@ -26,8 +26,8 @@ def loss_and_grads(net, inputs, targets, state):
 
 
 def models(dtype):
-    scratch = RNNScratch(V, H, sigma=0.3, fast=True).to(dtype)
-    relu = RNNScratch(V, H, sigma=0.3, nonlinearity="relu", fast=True).to(dtype)
+    scratch = RNNScratch(V, H, omega=0.3, fast=True).to(dtype)
+    relu = RNNScratch(V, H, omega=0.3, nonlinearity="relu", fast=True).to(dtype)
     concise = RNNModel(nn.RNN(V, H), V, fast=True).to(dtype)
     concise_relu = RNNModel(nn.RNN(V, H, nonlinearity="relu"), V, fast=True).to(dtype)
     return [scratch, relu, concise, concise_relu]
@@ -68,7 +68,7 @@ needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a C
 
 @needs_cuda
 def test_fast_path_on_cuda_matches_cpu():
-    net = RNNScratch(V, H, sigma=0.3, fast=True)
+    net = RNNScratch(V, H, omega=0.3, fast=True)
     inputs = torch.randint(V, (B, T))
     cpu, _ = net(inputs, net.begin_state(B))
     gpu = net.to("cuda")
@@ -93,7 +93,7 @@ def test_fast_backward_on_cuda_matches_autograd(dtype, tolerance, monkeypatch):
 
 @needs_cuda
 def test_fast_backward_on_cuda_is_the_same_in_every_run():
-    net = RNNScratch(28, 64, sigma=0.3, fast=True).cuda()
+    net = RNNScratch(28, 64, omega=0.3, fast=True).cuda()
     inputs, targets = torch.randint(28, (32, 35), device="cuda"), torch.randint(28, (32, 35), device="cuda")
     runs = [loss_and_grads(net, inputs, targets, net.begin_state(32, "cuda"))[1] for _ in range(5)]
     assert all(torch.equal(a, b) for run in runs[1:] for a, b in zip(run, runs[0])), "bit for bit"

@@ -27,7 +27,7 @@ def data():
 
 def scratch(vocab, hidden=16, seed=1):
     torch.manual_seed(seed)
-    return charrnn.RNNScratch(len(vocab), hidden, sigma=0.5)  # large weights: peaked, varied distributions
+    return charrnn.RNNScratch(len(vocab), hidden, omega=0.5)  # large weights: peaked, varied distributions
 
 
 def test_export_then_load_gives_the_same_weights_and_vocab(data):

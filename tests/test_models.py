@@ -18,7 +18,7 @@ def test_scratch_parameters_shapes_and_init():
 
 
 def test_scratch_forward_shapes_and_values():
-    net = RNNScratch(V, H, sigma=0.5)
+    net = RNNScratch(V, H, omega=0.5)
     X = torch.randint(V, (B, T))
     state = net.begin_state(B, "cpu")
     assert torch.equal(state, torch.zeros(B, H))
@@ -33,7 +33,7 @@ def test_scratch_forward_shapes_and_values():
 
 
 def test_scratch_relu_variant():
-    net = RNNScratch(V, H, sigma=0.5, nonlinearity="relu")
+    net = RNNScratch(V, H, omega=0.5, nonlinearity="relu")
     _, state = net(torch.randint(V, (B, T)), net.begin_state(B))
     assert (state >= 0).all() and (state > 0).any()
 

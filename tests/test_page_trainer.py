@@ -23,10 +23,10 @@ CHECK = Path(__file__).with_name("trainer_check.js")
 CONTROLLER_CHECK = Path(__file__).with_name("train_controller_check.js")
 
 
-def problem(V=11, H=13, B=5, T=7, num_batches=1, seed=0, sigma=0.3):
+def problem(V=11, H=13, B=5, T=7, num_batches=1, seed=0, omega=0.3):
     """Initial weights (float64, large enough that tanh is far from linear) and random batches."""
     generator = torch.Generator().manual_seed(seed)
-    net = charrnn.RNNScratch(V, H, sigma=sigma, generator=generator).double()
+    net = charrnn.RNNScratch(V, H, omega=omega, generator=generator).double()
     with torch.no_grad():
         net.b_h.normal_(generator=generator)
         net.b_q.normal_(generator=generator)

@@ -10,7 +10,7 @@ VOCAB = Vocab(list("the time traveller was a man"))
 @pytest.fixture
 def net():
     torch.manual_seed(0)
-    return RNNScratch(len(VOCAB), 16, sigma=1.0)
+    return RNNScratch(len(VOCAB), 16, omega=1.0)
 
 
 def test_predict_extends_the_prefix_greedily(net):
@@ -21,7 +21,7 @@ def test_predict_extends_the_prefix_greedily(net):
 
 
 @pytest.mark.parametrize("make", [
-    lambda: RNNScratch(len(VOCAB), 16, sigma=1.0),
+    lambda: RNNScratch(len(VOCAB), 16, omega=1.0),
     lambda: RNNModel(nn.LSTM(len(VOCAB), 8), len(VOCAB)),  # its state is a tuple (H, C)
 ])
 def test_warm_up_in_one_call_equals_one_step_at_a_time(make):

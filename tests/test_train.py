@@ -50,7 +50,7 @@ def test_clipping_leaves_small_gradients_untouched():
 
 
 def test_clipping_works_for_both_model_kinds():
-    for net in (RNNScratch(10, 8, sigma=1.0), RNNModel(nn.RNN(10, 8), 10)):
+    for net in (RNNScratch(10, 8, omega=1.0), RNNModel(nn.RNN(10, 8), 10)):
         X = torch.randint(10, (4, 6))
         logits, _ = net(X, net.begin_state(4))
         (logits.square().sum() * 100).backward()

@@ -66,9 +66,9 @@ charrnn.PARAMETERS = ["W_xh", "W_hh", "b_h", "W_hq", "b_q"];
 
 charrnn.RNN = class RNN {
   // V tokens, H hidden units. Weights from `weights` (arrays by name, e.g. exported from
-  // PyTorch) or drawn as RNNScratch draws them, N(0, sigma^2), biases zero. `tokens` (index ->
+  // PyTorch) or drawn as RNNScratch draws them, N(0, omega^2), biases zero. `tokens` (index ->
   // character, index 0 is <unk>) is needed only to read and write text.
-  constructor(V, H, { random = charrnn.seededRandom(0), sigma = 0.01, weights = null, tokens = null,
+  constructor(V, H, { random = charrnn.seededRandom(0), omega = 0.01, weights = null, tokens = null,
     nonlinearity = "tanh" } = {}) {
     this.V = V;
     this.H = H;
@@ -86,7 +86,7 @@ charrnn.RNN = class RNN {
         this.params[name] = Float64Array.from(weights[name]);
       } else {
         this.params[name] = new Float64Array(size);
-        if (name[0] === "W") for (let i = 0; i < size; i++) this.params[name][i] = sigma * normal(random);
+        if (name[0] === "W") for (let i = 0; i < size; i++) this.params[name][i] = omega * normal(random);
       }
       this.grads[name] = new Float64Array(size);
     }
