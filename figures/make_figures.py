@@ -165,7 +165,7 @@ def _minibatch_panel(top: float, title: str, note: str, windows: dict[int, tuple
         body += [
             f'<path d="M{x1},{y} L{x1},{y + 5} L{x2},{y + 5} L{x2},{y}" fill="none" stroke="#333"/>\n',
             _text((x1 + x2) / 2, y + 22, f"batch {batch + 1}", "middle", ' font-size="16"'),
-            _text((x1 + x2) / 2, y + 39, f"row {row + 1}", "middle", ' font-size="16"'),
+            _text((x1 + x2) / 2, y + 39, f"row {row}", "middle", ' font-size="16"'),
         ]
     grid_top = top + 120
     for batch in range(len(BATCH_COLOURS)):  # the batches as the model receives them
@@ -178,7 +178,7 @@ def _minibatch_panel(top: float, title: str, note: str, windows: dict[int, tuple
                 body.append(_rect(x0 + cell * i + cell / 2, grid_top + 13 + 26 * row, cell, 26,
                                   STREAM[start + i].replace(" ", "␣"), BATCH_COLOURS[batch], mono=True))
     for row in range(BATCH_SIZE):
-        body.append(_text(left + 60, grid_top + 18 + 26 * row, f"row {row + 1}", "end", ' font-size="16"'))
+        body.append(_text(left + 60, grid_top + 18 + 26 * row, f"row {row}", "end", ' font-size="16"'))
     body.append(_text(left, grid_top + 88, note, extra=' font-size="16"'))
     return body
 
@@ -189,7 +189,7 @@ def minibatches() -> str:
     sequential = seq_data_iter_sequential(positions, BATCH_SIZE, NUM_STEPS, torch.Generator().manual_seed(SEED))
     random = seq_data_iter_random(positions, BATCH_SIZE, NUM_STEPS, torch.Generator().manual_seed(SEED))
     body = _minibatch_panel(
-        24, "sequential minibatches", "row j continues row j of the batch before: the state carries over",
+        24, "sequential minibatches", "row b continues row b of the batch before: the state carries over",
         _windows(sequential),
     ) + _minibatch_panel(
         270, "random minibatches", "windows in random order: the state starts at zero for every batch",
