@@ -39,7 +39,7 @@ sampler.prefix.value = "The"  # upper case: not in the vocabulary
 refused = sampler.output.value
 print(json.dumps({
     "version": ipywidgets.__version__, "epochs": len(history.train_ppl), "progress": explorer.progress.value,
-    "status": explorer.status.value, "plot": explorer.plot.value[:60],
+    "status": explorer.status.value, "plot": explorer.plot.value[:80],
     "alt": "alt='perplexity by epoch at hidden size 16, over 2 epochs" in explorer.plot.value,
     "sample": explorer.sample_text.value,
     "before": before, "greedy": greedy, "refused": refused, "disabled": sampler.temperature.disabled,
