@@ -12,9 +12,10 @@ Interpolated Kneser-Ney (Chen and Goodman 1998) is the strong baseline, for two 
   context's estimate, which knows which tokens are plausible.
 - Continuation counts. That shorter estimate is mixed in for every context, with the weight
   D N1+(h .) / c(h .), which is largest when the longer context h is rare. There it should say
-  how many *different* contexts a token completes, not how often it appears. The classic example: "Francisco" is frequent, but almost always after "San"; after an
-  unfamiliar word it is a poor guess, however often it occurs. Below the top order, Kneser-Ney
-  counts a k-gram once per distinct token seen before it: N1+(. w), not count(w).
+  how many *different* contexts a token completes, not how often it appears. The classic
+  example: "Francisco" is frequent, but almost always after "San"; after an unfamiliar word it is
+  a poor guess, however often it occurs. Below the top order, Kneser-Ney counts a k-gram once per
+  distinct token seen before it: N1+(. w), not count(w).
 """
 
 import math

@@ -9,8 +9,8 @@ charrnn.say = function (text, values = {}) {
   return said.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
 };
 
-// The panel's own markup (labels, buttons, placeholders, alt text) in the page's language. A key with
-// {name} placeholders matches any text in their place, which the translation then keeps.
+// The panel's own markup (labels, buttons, placeholders, alt text) in the page's language. A key
+// with {name} placeholders matches any text in their place, which the translation then keeps.
 charrnn.translatePanel = function (root) {
   const translations = charrnn.translations;
   if (!translations) return;
