@@ -1,9 +1,10 @@
 """Benchmarks that print figures: training throughput against the classic recipe, the quality
 ladder of chapter 6 (test perplexity, mean and range over seeds, and seconds per training), and
-the in-page trainer's throughput in headless Chromium against PyTorch on one thread.
+chapter 7's race at equal training time, the in-page trainer's throughput in headless Chromium against PyTorch on one thread.
 
     python benchmarks/bench.py [--epochs N] [--json]  # throughput: reference against fast paths
     python benchmarks/bench.py --quality [--json]     # chapter 6's ladder: n-grams, RNN, GRU, LSTM
+    python benchmarks/bench.py --equal-time [--json]  # chapter 7's race, the RNN given the GRU's time
     python benchmarks/bench.py --page [--json]        # the in-page trainer (needs Chromium, playwright)
 
 Throughput uses the classic setting of chapters 4 and 5: the first 10,000 characters, batches of
@@ -113,6 +114,39 @@ def quality(recipes: dict | None = None, seeds: tuple[int, ...] = (0, 1, 2), num
             models[name]["test_ppl"].append(ladder.stream_perplexity(net, slices.test))
     return {"models": models, "seeds": list(seeds), "num_epochs": num_epochs or ladder.SHARED["num_epochs"],
             "threads": torch.get_num_threads()}
+
+
+def equal_time(seeds: tuple[int, ...] = (0, 1, 2)) -> dict:
+    """Chapter 7's race at equal training time on this machine: the GRU and the RNN with as many
+    parameters as the LSTM (`ladder.WIDE_RECIPE`) are timed over the shared budget, then that RNN
+    trains again for as many epochs as fit in the GRU's mean time (the one-cycle schedule stretched
+    to match) and is scored against the GRU on the same test tokens."""
+    slices = ladder.book_slices()
+    runs = {"GRU": ladder.RECIPES["GRU"], "RNN": ladder.WIDE_RECIPE}
+    seconds, losses = {}, {}
+    for name, recipe in runs.items():
+        seconds[name], losses[name] = [], []
+        for seed in seeds:
+            start = time.perf_counter()
+            net, _ = ladder.train_recurrent(name, slices, seed, **recipe, device="cpu")
+            seconds[name].append(time.perf_counter() - start)
+            losses[name].append(ladder.stream_losses(net, slices.test))
+    ratio = sum(seconds["GRU"]) / sum(seconds["RNN"])
+    epochs = round(ladder.SHARED["num_epochs"] * ratio)
+    name = f"RNN, {epochs} epochs"
+    seconds[name], losses[name] = [], []
+    for seed in seeds:
+        start = time.perf_counter()
+        net, _ = ladder.train_recurrent("RNN", slices, seed, **ladder.WIDE_RECIPE, device="cpu", num_epochs=epochs)
+        seconds[name].append(time.perf_counter() - start)
+        losses[name].append(ladder.stream_losses(net, slices.test))
+    intervals = {other: ladder.paired_bootstrap(losses["GRU"], losses[other]) for other in ("RNN", name)}
+    return {
+        "models": {key: {"test_ppl": [math.exp(float(loss.mean())) for loss in value], "seconds": seconds[key]}
+                   for key, value in losses.items()},
+        "gru_vs": {key: [math.expm1(end) for end in interval] for key, interval in intervals.items()},
+        "time_ratio": ratio, "seeds": list(seeds), "threads": torch.get_num_threads(),
+    }
 
 
 PAGE_SHAPE = {"num_hiddens": 128, "batch_size": 32, "num_steps": 35}
@@ -226,6 +260,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python benchmarks/bench.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=40, help="counted epochs per variant (default 40, about a minute)")
     parser.add_argument("--quality", action="store_true", help="chapter 6's ladder instead (several minutes)")
+    parser.add_argument("--equal-time", action="store_true", help="chapter 7's race at equal training time (minutes)")
     parser.add_argument("--page", action="store_true", help="the in-page trainer in headless Chromium, against PyTorch")
     parser.add_argument("--steps", type=int, default=100, help="timed training steps for --page (default 100)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -234,8 +269,19 @@ def main(argv: list[str] | None = None) -> dict:
         parser.error(f"--epochs must be a positive integer, got {args.epochs}")
     if args.steps <= 0:
         parser.error(f"--steps must be a positive integer, got {args.steps}")
-    if args.quality and args.page:
-        parser.error("choose one of --quality and --page")
+    if args.quality + args.page + args.equal_time > 1:
+        parser.error("choose one of --quality, --equal-time and --page")
+    if args.equal_time:
+        result = equal_time()
+        print(json.dumps(result, indent=2) if args.json else
+              "\n".join([f"GRU's training time / RNN's: {result['time_ratio']:.2f} ({result['threads']} threads)"]
+                        + [f"{name:<16} test perplexity {sum(m['test_ppl']) / len(m['test_ppl']):.3f} "
+                           f"(seeds {min(m['test_ppl']):.3f} to {max(m['test_ppl']):.3f}), "
+                           f"{sum(m['seconds']) / len(m['seconds']):.1f} s per training"
+                           for name, m in result["models"].items()]
+                        + [f"GRU vs {name}: PPL ratio - 1 in [{low:+.1%}, {high:+.1%}]"
+                           for name, (low, high) in result["gru_vs"].items()]))
+        return result
     result = quality() if args.quality else page(args.steps) if args.page else throughput(args.epochs)
     if args.json:
         print(json.dumps(result, indent=2))

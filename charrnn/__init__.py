@@ -3,7 +3,7 @@
 `import charrnn` loads torch and the core: data, models, training, sampling. The modules that
 need more (plots need matplotlib, panels ipywidgets) or that only some chapters use load on first
 use: `charrnn.plots`, `charrnn.widgets`, `charrnn.live` (with `charrnn.export` and
-`charrnn.pages`), `charrnn.ladder`, `charrnn.ngrams`, `charrnn.units`.
+`charrnn.pages`), `charrnn.gates`, `charrnn.ladder`, `charrnn.ngrams`, `charrnn.units`.
 """
 
 import importlib
@@ -43,7 +43,7 @@ from .vocab import Vocab
 
 __version__ = "0.1.0"
 
-_ON_FIRST_USE = {"export", "ladder", "live", "ngrams", "pages", "plots", "units", "widgets"}
+_ON_FIRST_USE = {"export", "gates", "ladder", "live", "ngrams", "pages", "plots", "units", "widgets"}
 
 
 def __getattr__(name: str):

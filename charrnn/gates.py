@@ -38,23 +38,30 @@ def lstm_step(x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor],
     return torch.sigmoid(o) * torch.tanh(c), c
 
 
-def state_gradient_norms(layer: nn.RNNBase, inputs: torch.Tensor) -> list[float]:
-    """For a one-layer, one-direction nn.RNN, nn.GRU or nn.LSTM reading `inputs` (steps, batch,
-    input) from the zero state: entry j is the spectral norm of dh_T/dh_{T-j}, the last state's
-    Jacobian with respect to the state j steps earlier, averaged over the batch's rows. Entry 0 is
-    1 (the identity). For the LSTM the cell state c_{T-j} is held fixed, as in a partial derivative."""
+def state_gradient_norms(layer: nn.RNNBase, inputs: torch.Tensor, through: str = "h") -> list[float]:
+    """How far a change in the state carries forward, for a one-layer, one-direction nn.RNN, nn.GRU
+    or nn.LSTM reading `inputs` (steps, batch, input) from the zero state.
+
+    Entry j is the spectral norm of dh_T/dh_{T-j}, the last state's Jacobian with respect to the
+    state j steps earlier, averaged over the batch's rows; entry 0 is 1 (the identity). For the
+    LSTM, through="c" gives dc_T/dc_{T-j} instead, the memory cell's path. Each partial holds the
+    other half of the LSTM's state at T - j fixed."""
     if type(layer) not in (nn.RNN, nn.GRU, nn.LSTM) or layer.num_layers != 1 or layer.bidirectional:
         raise ValueError(f"layer must be a one-layer, one-direction nn.RNN, nn.GRU or nn.LSTM, got {layer}")
+    lstm = isinstance(layer, nn.LSTM)
+    if through not in ("h", "c") or (through == "c" and not lstm):
+        raise ValueError(f"through must be 'h', or 'c' for an nn.LSTM; got {through!r} for {type(layer).__name__}")
     steps, batch = inputs.shape[:2]
-    h = inputs.new_zeros(1, batch, layer.hidden_size, requires_grad=True)
-    state = (h, torch.zeros_like(h)) if isinstance(layer, nn.LSTM) else h
-    states = [h]  # h_0 .. h_T, each kept in the graph
+    zero = inputs.new_zeros(1, batch, layer.hidden_size)
+    state = (zero.clone().requires_grad_(), zero.clone().requires_grad_()) if lstm else zero.clone().requires_grad_()
+    pick = (lambda s: s[0] if through == "h" else s[1]) if lstm else (lambda s: s)
+    states = [pick(state)]  # the followed state at 0 .. T, each kept in the graph
     for x in inputs:
         _, state = layer(x[None], state)
-        states.append(state[0] if isinstance(state, tuple) else state)
+        states.append(pick(state))
+    # Row `unit` of every Jacobian at once, for every row of the batch: one backward pass per unit.
     last = states[-1][0]
-    # Row `unit` of every dh_T/dh_t at once, for every row of the batch.
-    jacobians = torch.zeros(steps, batch, layer.hidden_size, layer.hidden_size, dtype=inputs.dtype)
+    jacobians = inputs.new_zeros(steps, batch, layer.hidden_size, layer.hidden_size)
     for unit in range(layer.hidden_size):
         rows = torch.autograd.grad(last[:, unit].sum(), states[:-1], retain_graph=True)
         for t, row in enumerate(rows):

@@ -68,4 +68,7 @@ def test_page_benchmark_times_the_trainer_in_chromium_and_pytorch_on_one_thread(
 def test_command_line_refuses_two_benchmarks_at_once(capsys):
     with pytest.raises(SystemExit):
         bench.main(["--quality", "--page"])
-    assert "choose one of --quality and --page" in capsys.readouterr().err
+    assert "choose one of --quality, --equal-time and --page" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        bench.main(["--equal-time", "--quality"])
+    assert "choose one of" in capsys.readouterr().err

@@ -1,6 +1,9 @@
 """The written-out GRU and LSTM steps equal PyTorch's layers, outputs and gradients (float64), and
-the state-gradient profile matches what a vanilla RNN's Jacobians give by hand."""
+the chapter's own; the state-gradient profile matches Jacobians taken by hand."""
 
+from pathlib import Path
+
+import nbformat
 import pytest
 import torch
 from torch import nn
@@ -69,3 +72,63 @@ def test_state_gradient_norms_of_a_vanilla_rnn_match_its_jacobians_by_hand():
 def test_state_gradient_norms_refuses_a_stacked_layer():
     with pytest.raises(ValueError, match="one-layer, one-direction"):
         state_gradient_norms(nn.GRU(V, H, num_layers=2), inputs())
+
+
+@pytest.mark.parametrize("through", ["h", "c"])
+def test_state_gradient_norms_of_an_lstm_follow_the_written_out_step(through):
+    torch.manual_seed(3)
+    layer = nn.LSTM(V, H).double()
+    X = inputs(3)
+    norms = state_gradient_norms(layer, X, through=through)
+    j = 3
+    with torch.no_grad():
+        h, c = torch.zeros(B, H, dtype=torch.float64), torch.zeros(B, H, dtype=torch.float64)
+        for x in X[: T - j]:
+            h, c = lstm_step(x, (h, c), layer)
+
+    def carry(start: torch.Tensor) -> torch.Tensor:
+        # the followed half of the state j steps on, from the state at T - j (the other half fixed)
+        state = (start, c) if through == "h" else (h, start)
+        for x in X[T - j:]:
+            state = lstm_step(x, state, layer)
+        return state[0] if through == "h" else state[1]
+
+    start = h if through == "h" else c
+    per_row = []
+    for b in range(B):
+        jacobian = torch.autograd.functional.jacobian(lambda s: carry(s)[b], start)[:, b]
+        per_row.append(torch.linalg.matrix_norm(jacobian, ord=2))
+    assert norms[j] == pytest.approx(torch.stack(per_row).mean().item(), rel=1e-10)
+
+
+def test_state_gradient_norms_follows_a_cell_state_only_in_an_lstm():
+    with pytest.raises(ValueError, match="through must be"):
+        state_gradient_norms(nn.GRU(V, H), inputs(), through="c")
+    with pytest.raises(ValueError, match="through must be"):
+        state_gradient_norms(nn.LSTM(V, H), inputs(), through="x")
+
+
+CHAPTER = Path(__file__).resolve().parent.parent / "chapters" / "gated_cells.ipynb"
+
+
+def chapter_function(name: str):
+    """A step function as the chapter's cell defines it (the cell that starts with its `def`,
+    after the chapter's imports)."""
+    cells = [cell.source for cell in nbformat.read(CHAPTER, as_version=4).cells if cell.cell_type == "code"]
+    source = next(src for src in cells if f"\ndef {name}(" in f"\n{src}")
+    namespace = {}
+    exec(source[source.index(f"def {name}(") :].split("\n\n\n")[0], {"torch": torch, "nn": nn}, namespace)
+    return namespace[name]
+
+
+@pytest.mark.parametrize("cell", [nn.GRU, nn.LSTM])
+def test_the_chapters_written_out_steps_equal_the_packages(cell):
+    torch.manual_seed(4)
+    layer = cell(V, H).double()
+    x, h = inputs(4)[0], torch.randn(B, H, dtype=torch.float64)
+    if cell is nn.GRU:
+        ours, package = chapter_function("gru_step")(x, h, layer), gru_step(x, h, layer)
+    else:
+        state = (h, torch.randn(B, H, dtype=torch.float64))
+        ours, package = torch.cat(chapter_function("lstm_step")(x, state, layer)), torch.cat(lstm_step(x, state, layer))
+    torch.testing.assert_close(ours, package, rtol=1e-14, atol=1e-14)
