@@ -42,7 +42,7 @@ lock: $(STAMP)
 	sed -i 's/^torch==\([0-9.]*\)+cpu$$/torch==\1/' requirements.lock
 
 test: $(STAMP)
-	$(PY) -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+	$(PY) -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --durations=15
 
 check: $(STAMP)
 	$(PY) -m pytest -m "not slow" tests

@@ -38,9 +38,11 @@ def lstm_step(x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor],
     return torch.sigmoid(o) * torch.tanh(c), c
 
 
-def state_gradient_norms(layer: nn.RNNBase, inputs: torch.Tensor, through: str = "h") -> list[float]:
+def state_gradient_norms(layer: nn.RNNBase, inputs: torch.Tensor, through: str = "h",
+                         start: torch.Tensor | tuple[torch.Tensor, torch.Tensor] | None = None) -> list[float]:
     """How far a change in the state carries forward, for a one-layer, one-direction nn.RNN, nn.GRU
-    or nn.LSTM reading `inputs` (steps, batch, input) from the zero state.
+    or nn.LSTM reading `inputs` (steps, batch, input) from `start` (the layer's state, (h, c) for
+    the LSTM, each (1, batch, hidden); default: zeros).
 
     Entry j is the spectral norm of dh_T/dh_{T-j}, the last state's Jacobian with respect to the
     state j steps earlier, averaged over the batch's rows; entry 0 is 1 (the identity). For the
@@ -52,8 +54,13 @@ def state_gradient_norms(layer: nn.RNNBase, inputs: torch.Tensor, through: str =
     if through not in ("h", "c") or (through == "c" and not lstm):
         raise ValueError(f"through must be 'h', or 'c' for an nn.LSTM; got {through!r} for {type(layer).__name__}")
     steps, batch = inputs.shape[:2]
-    zero = inputs.new_zeros(1, batch, layer.hidden_size)
-    state = (zero.clone().requires_grad_(), zero.clone().requires_grad_()) if lstm else zero.clone().requires_grad_()
+    if start is None:
+        zero = inputs.new_zeros(1, batch, layer.hidden_size)
+        start = (zero, zero) if lstm else zero
+    if lstm:
+        state = tuple(s.detach().clone().requires_grad_() for s in start)
+    else:
+        state = start.detach().clone().requires_grad_()
     pick = (lambda s: s[0] if through == "h" else s[1]) if lstm else (lambda s: s)
     states = [pick(state)]  # the followed state at 0 .. T, each kept in the graph
     for x in inputs:

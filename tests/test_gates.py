@@ -132,3 +132,14 @@ def test_the_chapters_written_out_steps_equal_the_packages(cell):
         state = (h, torch.randn(B, H, dtype=torch.float64))
         ours, package = torch.cat(chapter_function("lstm_step")(x, state, layer)), torch.cat(lstm_step(x, state, layer))
     torch.testing.assert_close(ours, package, rtol=1e-14, atol=1e-14)
+
+
+@pytest.mark.parametrize("cell", [nn.RNN, nn.GRU, nn.LSTM])
+def test_state_gradient_norms_from_a_carried_state_equal_those_of_the_whole_run(cell):
+    torch.manual_seed(5)
+    layer = cell(V, H).double()
+    prefix, X = inputs(5)[:3], inputs(6)
+    with torch.no_grad():
+        _, carried = layer(prefix)
+    whole = state_gradient_norms(layer, torch.cat([prefix, X]))
+    assert state_gradient_norms(layer, X, start=carried) == pytest.approx(whole[: T + 1], rel=1e-10)
