@@ -4,7 +4,7 @@ character, and search for units that track something a reader can name.
 The search is correlation: for each readable feature of the text (is this a space? how far into
 the word, or the line, are we? are we inside a quotation?), the unit whose activation has the
 largest |Pearson r| with it. A unit can correlate with a feature without "meaning" it, and a
-feature can be spread over many units: chapter 7 compares with the same search over an untrained
+feature can be spread over many units: chapter 8 compares with the same search over an untrained
 network, and asks all units at once with linear probes written out in the chapter.
 """
 
@@ -33,6 +33,36 @@ def hidden_states(net: nn.Module, text: str, vocab: Vocab) -> torch.Tensor:
             H = state[0] if isinstance(state, tuple) else state  # LSTM: (H, C)
             rows.append(H.reshape(-1, H.shape[-1])[-1])
     return torch.stack(rows).float().cpu()
+
+
+def lstm_states(net: nn.Module, text: str, vocab: Vocab) -> tuple[torch.Tensor, torch.Tensor]:
+    """(H, C) for a model whose `net.rnn` is a one-layer, one-direction `nn.LSTM`: the hidden
+    states and the cell states (memory cells) after each character, each (len(text), hidden)
+    float32 on the CPU. H is `hidden_states(net, text, vocab)`.
+
+    One call of the LSTM over the whole text gives every h_t. The gates at step t follow from x_t
+    and h_{t-1} (PyTorch's order: input, forget, candidate, output), and then
+    c_t = f_t * c_{t-1} + i_t * candidate_t, a cheap loop (stepping the LSTM itself is slower).
+    """
+    rnn = getattr(net, "rnn", None)
+    if not isinstance(rnn, nn.LSTM) or rnn.num_layers != 1 or rnn.bidirectional or rnn.proj_size:
+        raise ValueError(f"net must have a one-layer, one-direction nn.LSTM as net.rnn, got {type(net).__name__}"
+                         + (f" with {rnn}" if isinstance(rnn, nn.Module) else ""))
+    ids = torch.tensor(encode_prefix(text, vocab), device=rnn.weight_ih_l0.device)
+    with evaluating(net):
+        X = nn.functional.one_hot(ids, rnn.input_size).to(rnn.weight_ih_l0.dtype)
+        H = rnn(X[:, None])[0][:, 0]  # (steps, batch 1, hidden) -> (steps, hidden)
+        H_before = torch.cat([torch.zeros_like(H[:1]), H[:-1]])
+        gates = X @ rnn.weight_ih_l0.T + H_before @ rnn.weight_hh_l0.T
+        if rnn.bias:
+            gates = gates + rnn.bias_ih_l0 + rnn.bias_hh_l0
+        i, f, candidate, _ = gates.chunk(4, dim=1)
+        keep, write = f.sigmoid(), i.sigmoid() * candidate.tanh()
+        c, rows = torch.zeros_like(H[0]), []
+        for t in range(len(ids)):
+            c = keep[t] * c + write[t]
+            rows.append(c)
+    return H.float().cpu(), torch.stack(rows).float().cpu()
 
 
 def position_in_word(text: str) -> torch.Tensor:

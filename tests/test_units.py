@@ -59,6 +59,38 @@ def test_hidden_states_of_the_last_layer_of_any_cell(data, cell):
         torch.testing.assert_close(states[t], H[-1, 0], msg=f"row {t}: the last layer after {text[: t + 1]!r}")
 
 
+def test_lstm_states_are_the_hidden_and_cell_states_after_each_character(data):
+    torch.manual_seed(0)
+    net = charrnn.RNNModel(nn.LSTM(len(data.vocab), 5), len(data.vocab))
+    text = "Hello 'there'"
+    H, C = units.lstm_states(net, text, data.vocab)
+    assert H.shape == C.shape == (len(text), 5) and C.dtype == torch.float32
+    torch.testing.assert_close(H, units.hidden_states(net, text, data.vocab))
+    # the nn.LSTM itself, stepped one character at a time
+    h, c = torch.zeros(1, 1, 5), torch.zeros(1, 1, 5)
+    with torch.no_grad():
+        for t, token in enumerate(data.vocab[list(text)]):
+            x = nn.functional.one_hot(torch.tensor([[token]]), len(data.vocab)).float()
+            _, (h, c) = net.rnn(x, (h, c))
+            torch.testing.assert_close(C[t], c[0, 0], msg=f"cell state after {text[: t + 1]!r}")
+            torch.testing.assert_close(H[t], h[0, 0])
+    assert not torch.allclose(H, C)  # h = u * tanh(c): another quantity
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda v: charrnn.RNNScratch(v, 4),
+        lambda v: charrnn.RNNModel(nn.GRU(v, 4), v),
+        lambda v: charrnn.RNNModel(nn.LSTM(v, 4, num_layers=2), v),
+    ],
+    ids=["scratch", "gru", "two-layer-lstm"],
+)
+def test_lstm_states_refuse_other_models(data, make):
+    with pytest.raises(ValueError, match="net must have a one-layer, one-direction nn.LSTM"):
+        units.lstm_states(make(len(data.vocab)), "Hello", data.vocab)
+
+
 def test_hidden_states_refuse_unknown_characters(data):
     with pytest.raises(ValueError, match="not in the vocabulary"):
         units.hidden_states(charrnn.RNNScratch(len(data.vocab), 4), "Hello?", data.vocab)
