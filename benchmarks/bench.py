@@ -1,6 +1,7 @@
 """Benchmarks that print figures: training throughput against the classic recipe, the quality
-ladder of chapter 6 (test perplexity, mean and range over seeds, and seconds per training), and
-chapter 7's race at equal training time, the in-page trainer's throughput in headless Chromium against PyTorch on one thread.
+ladder of chapter 6 (test perplexity, mean and range over seeds, and seconds per training),
+chapter 7's race at equal training time, and the in-page trainer's throughput in headless
+Chromium against PyTorch on one thread.
 
     python benchmarks/bench.py [--epochs N] [--json]  # throughput: reference against fast paths
     python benchmarks/bench.py --quality [--json]     # chapter 6's ladder: n-grams, RNN, GRU, LSTM
@@ -91,6 +92,24 @@ def throughput(num_epochs: int) -> dict:
     return result
 
 
+def trained_runs(slices: ladder.Slices, cell: str, recipe: dict, seeds: tuple[int, ...],
+                 num_epochs: int | None = None) -> tuple[list[float], list[torch.Tensor]]:
+    """`cell` trained on the CPU from each seed under `recipe`: the seconds each training took, and
+    each model's per-token losses on the test slice."""
+    seconds, losses = [], []
+    for seed in seeds:
+        start = time.perf_counter()
+        net, _ = ladder.train_recurrent(cell, slices, seed, **recipe, device="cpu", num_epochs=num_epochs)
+        seconds.append(time.perf_counter() - start)
+        losses.append(ladder.stream_losses(net, slices.test))
+    return seconds, losses
+
+
+def perplexities(losses: list[torch.Tensor]) -> list[float]:
+    """The test perplexity of each run."""
+    return [math.exp(float(loss.mean())) for loss in losses]
+
+
 def quality(recipes: dict | None = None, seeds: tuple[int, ...] = (0, 1, 2), num_epochs: int | None = None) -> dict:
     """Chapter 6's ladder under `charrnn.ladder`'s protocol: the add-k and Kneser-Ney n-grams with
     their settings chosen on the development slice, and each recurrent recipe (default: the tuned
@@ -105,13 +124,9 @@ def quality(recipes: dict | None = None, seeds: tuple[int, ...] = (0, 1, 2), num
         f"Kneser-Ney {n_kn}-gram": {"test_ppl": [ladder.stream_perplexity(KneserNeyModel(slices.fit, n_kn, V), slices.test)]},
     }
     for cell, recipe in recipes.items():
-        name = f"{cell}, hidden {recipe['num_hiddens']}, peak lr {recipe['lr']}"
-        models[name] = {"test_ppl": [], "seconds": []}
-        for seed in seeds:
-            start = time.perf_counter()
-            net, _ = ladder.train_recurrent(cell, slices, seed, **recipe, device="cpu", num_epochs=num_epochs)
-            models[name]["seconds"].append(time.perf_counter() - start)
-            models[name]["test_ppl"].append(ladder.stream_perplexity(net, slices.test))
+        seconds, losses = trained_runs(slices, cell, recipe, seeds, num_epochs)
+        models[f"{cell}, hidden {recipe['num_hiddens']}, peak lr {recipe['lr']}"] = {
+            "test_ppl": perplexities(losses), "seconds": seconds}
     return {"models": models, "seeds": list(seeds), "num_epochs": num_epochs or ladder.SHARED["num_epochs"],
             "threads": torch.get_num_threads()}
 
@@ -122,28 +137,17 @@ def equal_time(seeds: tuple[int, ...] = (0, 1, 2)) -> dict:
     trains again for as many epochs as fit in the GRU's mean time (the one-cycle schedule stretched
     to match) and is scored against the GRU on the same test tokens."""
     slices = ladder.book_slices()
-    runs = {"GRU": ladder.RECIPES["GRU"], "RNN": ladder.WIDE_RECIPE}
-    seconds, losses = {}, {}
-    for name, recipe in runs.items():
-        seconds[name], losses[name] = [], []
-        for seed in seeds:
-            start = time.perf_counter()
-            net, _ = ladder.train_recurrent(name, slices, seed, **recipe, device="cpu")
-            seconds[name].append(time.perf_counter() - start)
-            losses[name].append(ladder.stream_losses(net, slices.test))
-    ratio = sum(seconds["GRU"]) / sum(seconds["RNN"])
+    runs = {"GRU": trained_runs(slices, "GRU", ladder.RECIPES["GRU"], seeds),
+            "RNN": trained_runs(slices, "RNN", ladder.WIDE_RECIPE, seeds)}
+    ratio = sum(runs["GRU"][0]) / sum(runs["RNN"][0])
     epochs = round(ladder.SHARED["num_epochs"] * ratio)
     name = f"RNN, {epochs} epochs"
-    seconds[name], losses[name] = [], []
-    for seed in seeds:
-        start = time.perf_counter()
-        net, _ = ladder.train_recurrent("RNN", slices, seed, **ladder.WIDE_RECIPE, device="cpu", num_epochs=epochs)
-        seconds[name].append(time.perf_counter() - start)
-        losses[name].append(ladder.stream_losses(net, slices.test))
-    intervals = {other: ladder.paired_bootstrap(losses["GRU"], losses[other]) for other in ("RNN", name)}
+    runs[name] = trained_runs(slices, "RNN", ladder.WIDE_RECIPE, seeds, epochs)
+    gru_losses = runs["GRU"][1]
+    intervals = {other: ladder.paired_bootstrap(gru_losses, runs[other][1]) for other in ("RNN", name)}
     return {
-        "models": {key: {"test_ppl": [math.exp(float(loss.mean())) for loss in value], "seconds": seconds[key]}
-                   for key, value in losses.items()},
+        "models": {key: {"test_ppl": perplexities(losses), "seconds": seconds}
+                   for key, (seconds, losses) in runs.items()},
         "gru_vs": {key: [math.expm1(end) for end in interval] for key, interval in intervals.items()},
         "time_ratio": ratio, "seeds": list(seeds), "threads": torch.get_num_threads(),
     }
@@ -224,6 +228,16 @@ def page(steps: int) -> dict:
     return result
 
 
+def print_equal_time(result: dict) -> None:
+    print(f"GRU's training time / RNN's: {result['time_ratio']:.2f} ({result['threads']} threads)")
+    for name, model in result["models"].items():
+        ppl, seconds = model["test_ppl"], model["seconds"]
+        print(f"{name:<16} test perplexity {sum(ppl) / len(ppl):.3f} (seeds {min(ppl):.3f} to {max(ppl):.3f}), "
+              f"{sum(seconds) / len(seconds):.1f} s per training")
+    for name, (low, high) in result["gru_vs"].items():
+        print(f"GRU vs {name}: PPL ratio - 1 in [{low:+.1%}, {high:+.1%}]")
+
+
 def print_table(result: dict) -> None:
     if "page_tokens_per_s" in result:
         shape = result["shape"]
@@ -273,18 +287,12 @@ def main(argv: list[str] | None = None) -> dict:
         parser.error("choose one of --quality, --equal-time and --page")
     if args.equal_time:
         result = equal_time()
-        print(json.dumps(result, indent=2) if args.json else
-              "\n".join([f"GRU's training time / RNN's: {result['time_ratio']:.2f} ({result['threads']} threads)"]
-                        + [f"{name:<16} test perplexity {sum(m['test_ppl']) / len(m['test_ppl']):.3f} "
-                           f"(seeds {min(m['test_ppl']):.3f} to {max(m['test_ppl']):.3f}), "
-                           f"{sum(m['seconds']) / len(m['seconds']):.1f} s per training"
-                           for name, m in result["models"].items()]
-                        + [f"GRU vs {name}: PPL ratio - 1 in [{low:+.1%}, {high:+.1%}]"
-                           for name, (low, high) in result["gru_vs"].items()]))
-        return result
-    result = quality() if args.quality else page(args.steps) if args.page else throughput(args.epochs)
+    else:
+        result = quality() if args.quality else page(args.steps) if args.page else throughput(args.epochs)
     if args.json:
         print(json.dumps(result, indent=2))
+    elif args.equal_time:
+        print_equal_time(result)
     else:
         print_table(result)
     return result

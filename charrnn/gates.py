@@ -61,7 +61,8 @@ def state_gradient_norms(layer: nn.RNNBase, inputs: torch.Tensor, through: str =
         state = tuple(s.detach().clone().requires_grad_() for s in start)
     else:
         state = start.detach().clone().requires_grad_()
-    pick = (lambda s: s[0] if through == "h" else s[1]) if lstm else (lambda s: s)
+    half = 0 if through == "h" else 1  # an LSTM's state is (h, c)
+    pick = (lambda s: s[half]) if lstm else (lambda s: s)
     states = [pick(state)]  # the followed state at 0 .. T, each kept in the graph
     for x in inputs:
         _, state = layer(x[None], state)
