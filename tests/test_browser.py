@@ -2,7 +2,8 @@
 
 Served on localhost, each page must load with no console errors and no request leaving the
 machine, typeset its math, render its stored widgets, load its images and point its Colab
-button at its own notebook. A screenshot of each page goes to _build/screenshots/.
+button at its own notebook. A screenshot of each page's first screen goes to _build/screenshots/;
+with CHARRNN_FULL_SCREENSHOTS=1, of the whole page (about 80 s more for the two editions).
 """
 
 import functools
@@ -38,6 +39,8 @@ PAGES = [TOC["root"], "notation", *CHAPTERS, "genindex", "search"]
 CHINESE = "zh_CN/"
 ZH_PAGES = [CHINESE + name for name in PAGES]
 SCREENSHOTS = ROOT / "_build" / "screenshots"
+FULL_SCREENSHOTS = os.environ.get("CHARRNN_FULL_SCREENSHOTS") == "1"
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 CHROMIUM = chromium.find()
 if CHROMIUM is None:
     if os.environ.get("CI"):
@@ -77,9 +80,13 @@ DRAWN_WIDGETS = "document.querySelectorAll('.widget-subarea > *').length"
 class Page:
     """A page opened with every request off localhost refused, and every error written down."""
 
-    def __init__(self, browser, url: str, **options) -> None:
+    def __init__(self, opener, url: str, **options) -> None:
+        """opener: a Browser (the page gets a context of its own, desktop-sized unless `options`
+        say otherwise) or a BrowserContext (the page shares its options and its HTTP cache)."""
         self.problems: list[str] = []
-        self.page = browser.new_page(**{"viewport": {"width": 1280, "height": 900}, **options})
+        if isinstance(opener, playwright.Browser):
+            options = {**DESKTOP, **options}
+        self.page = opener.new_page(**options)
         self.page.route("**/*", self._only_localhost)
         self.page.on("console", lambda msg: msg.type == "error" and self.problems.append(f"console: {msg.text}"))
         self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
@@ -105,19 +112,22 @@ def opened(browser, server):
 
 
 def open_every_page(browser, server, names, suffix: str, **options):
-    """Open the pages `names` (with Page's `options`), wait for their math and widgets, save a
-    screenshot of each named with `suffix`, yield them all by name, and close them afterwards."""
+    """Open the pages `names` in one browser context (with Page's `options`), wait for their math
+    and widgets, save a screenshot of each named with `suffix`, yield them all by name, and close
+    them afterwards. The shared context's HTTP cache saves reloading the book's scripts on every
+    page: about a second a page."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(**{**DESKTOP, **options})
     pages = {}
     for name in names:
-        page = Page(browser, f"{server}/{name}.html", **options)
+        page = Page(context, f"{server}/{name}.html")
         page.page.evaluate("window.MathJax ? MathJax.startup.promise : null")
         page.page.wait_for_function(f"{DRAWN_WIDGETS} === {VIEWS}", timeout=30_000)
-        page.page.screenshot(path=SCREENSHOTS / f"{name.replace('/', '-')}{suffix}.png", full_page=True)
+        page.page.screenshot(path=SCREENSHOTS / f"{name.replace('/', '-')}{suffix}.png",
+                             full_page=FULL_SCREENSHOTS)
         pages[name] = page
     yield pages
-    for page in pages.values():
-        page.close()
+    context.close()
 
 
 @pytest.mark.parametrize("name", PAGES + ZH_PAGES)
