@@ -173,7 +173,7 @@ def fit_loader(slices: Slices, batch_size: int, num_steps: int, seed: int) -> Se
 # a one-cycle schedule, global-norm clipping at 1, a budget of 10 epochs over the fit slice.
 SHARED = {"batch_size": 32, "num_steps": 64, "theta": 1.0, "num_epochs": 10}
 # What `tune` searches, per cell, on the development slice. One hidden size for all three cells
-# keeps the nine trainings of chapter 6 within the page's time budget; at 256 units the vanilla
+# keeps the trainings of chapters 6 and 7 within the pages' time budget; at 256 units the vanilla
 # RNN did no better on the development slice (4.505 at a peak of 0.01, 8.147 at 0.02, against
 # 4.426 at 128 units and 0.04).
 GRID = {"num_hiddens": (128,), "lr": (0.01, 0.02, 0.04, 0.08, 0.16)}
