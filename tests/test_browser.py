@@ -88,13 +88,11 @@ DRAWN_WIDGETS = "document.querySelectorAll('.widget-subarea > *').length"
 class Page:
     """A page opened with every request off localhost refused, and every error written down."""
 
-    def __init__(self, opener, url: str, **options) -> None:
-        """opener: a Browser (the page gets a context of its own, desktop-sized unless `options`
-        say otherwise) or a BrowserContext (the page shares its options and its HTTP cache)."""
+    def __init__(self, opener, url: str) -> None:
+        """opener: a Browser (the page gets a desktop-sized context of its own) or a BrowserContext
+        (the page shares its options and its HTTP cache)."""
         self.problems: list[str] = []
-        if isinstance(opener, playwright.Browser):
-            options = {**DESKTOP, **options}
-        self.page = opener.new_page(**options)
+        self.page = opener.new_page(**DESKTOP) if isinstance(opener, playwright.Browser) else opener.new_page()
         self.page.route("**/*", self._only_localhost)
         self.page.on("console", lambda msg: msg.type == "error" and self.problems.append(f"console: {msg.text}"))
         self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
@@ -120,7 +118,7 @@ def opened(browser, server):
 
 
 def open_every_page(browser, server, names, suffix: str, **options):
-    """Open the pages `names` in one browser context (with Page's `options`), wait for their math
+    """Open the pages `names` in one browser context (with `options`), wait for their math
     and widgets, save a screenshot of each named with `suffix`, yield them all by name, and close
     them afterwards. The shared context's HTTP cache saves reloading the book's scripts on every
     page: about a second a page."""
