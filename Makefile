@@ -7,13 +7,14 @@
 #   make reader-runs -- every chapter alone, unpinned, in both reader environments
 #   make notebooks   -- re-execute every chapter in place, storing outputs and widget state
 #   make panels      -- write the current charrnn/js scripts into the stored panels (seconds)
+#   make wasm        -- rebuild charrnn/js/kernels_wasm.js from charrnn/wasm/kernels.c (needs clang, lld)
 #   make lock        -- re-resolve requirements.txt into requirements.lock, which `make` installs
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: book test check reader-runs notebooks panels lock clean
+.PHONY: book test check reader-runs notebooks panels wasm lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +32,9 @@ notebooks: $(STAMP)
 
 panels: $(STAMP)
 	$(PY) scripts/refresh_panels.py
+
+wasm: $(STAMP)
+	$(PY) scripts/build_wasm.py
 
 # Every package the build and the tests use, at one version, resolved from requirements.txt by
 # pip-tools. The CPU build of torch resolves as 2.13.0+cpu where pip finds it; the lock asks for

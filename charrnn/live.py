@@ -104,9 +104,12 @@ class UnitHeatmap:
 # it stays quick.
 MAX_HELD_OUT = 10_000
 
+# The cells the in-page trainer offers (charrnn/js/cells.js), by value, with the names it shows.
+CELLS = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
+
 # What the panel's sliders span; a value typed outside is refused, in the page as here.
 TRAINER_RANGES = {
-    "hidden": {"label": "hidden size", "min": 8, "max": 256, "step": 8, "integer": True},
+    "hidden": {"label": "hidden size", "min": 8, "max": 512, "step": 8, "integer": True},
     "lr": {"label": "learning rate", "min": 0.0001, "max": 1, "step": 0.1, "integer": False},
     "numSteps": {"label": "steps per window", "min": 5, "max": 100, "step": 1, "integer": True},
     "batchSize": {"label": "batch size", "min": 1, "max": 64, "step": 1, "integer": True},
@@ -140,18 +143,23 @@ def _setting(name: str, value: float, slider_value: float | None = None) -> str:
 
 
 class LiveTrainer:
-    """A panel that trains two character RNNs in the reader's browser, side by side, with no
-    kernel: `RNNScratch`'s model written out in JavaScript (`charrnn/js/model.js`), Adam with
-    gradients clipped at 1, each run in its own Web Worker. The reader picks each run's hidden
-    size, the learning rate, steps per window and batch size, and the text (The Time Machine as
-    the chapters clean it, or any text pasted in); it draws training and held-out perplexity as
-    the runs learn, samples from each, and offers chapter 4's sampler on either model. The last
-    tenth of the text (at most MAX_HELD_OUT characters) is held out."""
+    """A panel that trains two character models in the reader's browser, side by side, with no
+    kernel: an RNN, GRU or LSTM each (`charrnn/js/cells.js`; the RNN is `RNNScratch`'s model,
+    `charrnn/js/model.js`), Adam with gradients clipped at 1, each run in its own Web Worker, on
+    float32 WebAssembly SIMD where the browser has it and on float64 JavaScript where it does
+    not. The reader picks each run's cell and hidden size, the learning rate, steps per window
+    and batch size, and the text (The Time Machine as the chapters clean it, or any text pasted
+    in); it draws training and held-out perplexity as the runs learn, samples from each, and
+    offers chapter 4's sampler on either model. The last tenth of the text (at most MAX_HELD_OUT
+    characters) is held out."""
 
     def __init__(self, hidden_sizes: tuple[int, int] = (16, 128), lr: float = 0.01, num_steps: int = 35,
-                 batch_size: int = 32, prefix: str = "time traveller", seed: int = 0) -> None:
+                 batch_size: int = 32, prefix: str = "time traveller", seed: int = 0,
+                 cells: tuple[str, str] = ("rnn", "rnn")) -> None:
         if len(hidden_sizes) != 2:
             raise ValueError(f"hidden_sizes must be two sizes, one per run, got {hidden_sizes!r}")
+        if len(cells) != 2 or any(cell not in CELLS for cell in cells):
+            raise ValueError(f"cells must be two of {', '.join(CELLS)}, one per run, got {cells!r}")
         for name, value in [*(("hidden", h) for h in hidden_sizes), ("lr", lr), ("numSteps", num_steps),
                             ("batchSize", batch_size)]:
             r = TRAINER_RANGES[name]
@@ -164,6 +172,7 @@ class LiveTrainer:
             raise ValueError(f"prefix {prefix!r} has characters The Time Machine lacks once cleaned: {missing}")
         self.hidden_sizes, self.lr, self.num_steps, self.batch_size = tuple(hidden_sizes), lr, num_steps, batch_size
         self.prefix, self.seed = prefix, check_nonnegative_int("seed", seed)
+        self.cells = tuple(cells)
 
     @property
     def held_out_length(self) -> int:
@@ -173,9 +182,11 @@ class LiveTrainer:
     def _repr_html_(self) -> str:
         runs = "".join(
             f'<div class="charrnn-run" data-run="{i}" style="--colour: {colour}"><b>run {"AB"[i]}</b> '
-            + _setting("hidden", hidden)
+            + '<label>cell <select name="cell">'
+            + "".join(f'<option value="{c}"{" selected" * (c == cell)}>{name}</option>' for c, name in CELLS.items())
+            + "</select></label> " + _setting("hidden", hidden)
             + '<div class="charrnn-run-status"></div><pre class="charrnn-run-sample"></pre></div>'
-            for i, (hidden, colour) in enumerate(zip(self.hidden_sizes, ("#1f6fc5", "#d9640b")))
+            for i, (cell, hidden, colour) in enumerate(zip(self.cells, self.hidden_sizes, ("#1f6fc5", "#d9640b")))
         )
         sampler = SAMPLER_CONTROLS.format(prefix=html.escape(self.prefix, quote=True), temperature=0.8, length=200)
         controls = f"""<div><label><input type="radio" name="source" value="book" checked> The Time Machine
@@ -195,7 +206,7 @@ step="0.05" value="0.8"> <span class="charrnn-sample-temperature">0.80</span></l
         data = {
             "text": self.text, "maxHeldOut": MAX_HELD_OUT, "prefix": self.prefix, "seed": self.seed,
             "ranges": TRAINER_RANGES,
-            "runs": [{"hidden": h} for h in self.hidden_sizes],
+            "runs": [{"cell": c, "hidden": h} for c, h in zip(self.cells, self.hidden_sizes)],
         }
         return panel_html("charrnn-live-trainer", TRAINER_STYLE, controls, data, ["trainer", "trainer-worker"],
                           "charrnn.mountTrainer")

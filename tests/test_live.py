@@ -163,7 +163,12 @@ def test_trainer_panel_embeds_the_book_the_worker_and_its_settings():
     assert data["text"] == " ".join(charrnn.read_time_machine())  # the text the chapters train on
     assert pages.script_block("trainer") in page and "worker" not in data
     assert pages.script_block("trainer-worker", runs=False) in page
-    assert [run["hidden"] for run in data["runs"]] == [8, 64]
+    assert data["runs"] == [{"cell": "rnn", "hidden": 8}, {"cell": "rnn", "hidden": 64}]
+    raced = trainer_data(live.LiveTrainer(hidden_sizes=(264, 128), cells=("rnn", "lstm"))._repr_html_())
+    assert raced["runs"] == [{"cell": "rnn", "hidden": 264}, {"cell": "lstm", "hidden": 128}]
+    # Each run's cell is a named control with the three cells, the chosen one selected.
+    assert page.count('<label>cell <select name="cell"><option value="rnn" selected>RNN</option>'
+                      '<option value="gru">GRU</option><option value="lstm">LSTM</option></select></label>') == 2
     assert data["ranges"] == live.TRAINER_RANGES and data["maxHeldOut"] == live.MAX_HELD_OUT
     for name, value in [("hidden", 8), ("hidden", 64), ("lr", 0.02), ("numSteps", 20), ("batchSize", 16)]:
         assert f'name="{name}" type="number" min="{live.TRAINER_RANGES[name]["min"]}"' in page
@@ -172,9 +177,11 @@ def test_trainer_panel_embeds_the_book_the_worker_and_its_settings():
 
 
 @pytest.mark.parametrize("arguments, message", [
-    (dict(hidden_sizes=(16, 512)), "hidden size must be from 8 to 256, got 512"),
+    (dict(hidden_sizes=(16, 520)), "hidden size must be from 8 to 512, got 520"),
     (dict(hidden_sizes=(16,)), "hidden_sizes must be two sizes"),
-    (dict(hidden_sizes=(16, 12.5)), "hidden size must be from 8 to 256, got 12.5"),
+    (dict(hidden_sizes=(16, 12.5)), "hidden size must be from 8 to 512, got 12.5"),
+    (dict(cells=("rnn", "tanh")), "cells must be two of rnn, gru, lstm, one per run, got ('rnn', 'tanh')"),
+    (dict(cells=("lstm",)), "cells must be two of rnn, gru, lstm"),
     (dict(lr=0), "learning rate must be from 0.0001 to 1, got 0"),
     (dict(lr=True), "learning rate must be from 0.0001 to 1, got True"),
     (dict(num_steps=101), "steps per window must be from 5 to 100, got 101"),

@@ -167,10 +167,11 @@ def test_the_trainer_controller_checks_starts_takes_turns_restarts_and_ends_its_
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout)
     assert seen["refused"] == [
-        'InputError: hidden size must be a whole number from 8 to 256, got "1000"',
+        'InputError: hidden size must be a whole number from 8 to 512, got "1000"',
         'InputError: learning rate must be a number from 0.0001 to 1, got ""',
         "InputError: paste a text into the box first",
         "InputError: the text has 9 characters; at least 200 are needed",
+        'InputError: cell must be one of rnn, gru, lstm, got "tanh"',
     ]
     assert seen["refusedWorkers"] == 0, "refused settings start no worker"
     # Two cores: run B prepares its text only once run A has, and no run trains until both have
@@ -189,8 +190,10 @@ def test_the_trainer_controller_checks_starts_takes_turns_restarts_and_ends_its_
     assert restart["stale"] == 0, "a stopped worker's message does not reach its run"
     assert restart["paused"] == ["pause", "train", "pause"]
     assert restart["changedWhilePaused"] == "settings changed: Train starts again"
+    assert restart["cellChange"] == {"workers": 1, "cells": ["lstm", "rnn"], "terminated": True}
     reports = seen["reports"]
-    assert seen["noModel"] and reports["model"] == [3, 16, 3]
+    assert seen["ready"] == [[387, "WebAssembly SIMD, float32", False], [1, "JavaScript, float64", True]]
+    assert seen["noModel"] and reports["model"] == ["RNN", 3, 16, 3]
     assert reports["sample"] == "at 0.5", "a sample drawn at a temperature left behind is dropped"
     assert reports["drawn"] == "abba" and reports["sentToA"] == ["setup", "train", "temperature", "draw"]
     assert reports["problemB"] == "training diverged at step 7" and not reports["trainingB"]

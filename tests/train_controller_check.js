@@ -7,10 +7,12 @@ globalThis.window = globalThis;
 for (const file of require(path.join(js, "bundles.json")).node) require(path.join(js, file));
 
 const data = {
-  text: "the time machine ".repeat(20), maxHeldOut: 10000, prefix: "the", seed: 0, runs: [{ hidden: 16 }, { hidden: 32 }],
+  text: "the time machine ".repeat(20), maxHeldOut: 10000, prefix: "the", seed: 0, runs: [{ cell: "rnn", hidden: 16 }, { cell: "rnn", hidden: 32 }],
   ranges: JSON.parse(process.argv[2]),
 };
-const good = { own: false, ownText: "", lr: "0.01", numSteps: "35", batchSize: "32", hidden: ["16", "32"] };
+const good = {
+  own: false, ownText: "", lr: "0.01", numSteps: "35", batchSize: "32", cells: ["rnn", "rnn"], hidden: ["16", "32"],
+};
 
 // A controller whose workers are records: sent messages (types, or the message for "setup"),
 // whether terminated, and a way to answer as the worker would.
@@ -49,6 +51,7 @@ const out = {};
     refusal(() => controller.train({ ...good, lr: "" })),
     refusal(() => controller.train({ ...good, own: true, ownText: "" })),
     refusal(() => controller.train({ ...good, own: true, ownText: "too short" })),
+    refusal(() => controller.train({ ...good, cells: ["rnn", "tanh"] })),
   ];
   out.refusedWorkers = workers.length;
 }
@@ -88,6 +91,13 @@ const out = {};
   controller.pause();
   out.restart.paused = workers.map((w) => w.sent.slice(-1)[0]);
   out.restart.changedWhilePaused = controller.changed({ ...good, hidden: ["16", "48"] });
+  // Choosing another cell for run A, while training, restarts run A with it.
+  controller.train({ ...good, hidden: ["16", "40"] });
+  const before = workers.length;
+  controller.changed({ ...good, cells: ["lstm", "rnn"], hidden: ["16", "40"] });
+  out.restart.cellChange = {
+    workers: workers.length - before, cells: controller.runs.map((r) => r.cell), terminated: workers[0].terminated,
+  };
 }
 
 { // What a run reports: weights make a model, a sample counts at the current temperature only,
@@ -95,11 +105,13 @@ const out = {};
   const { controller, workers } = make(8);
   controller.train(good);
   const [a, b] = workers;
-  a.say({ type: "ready", tokens: ["<unk>", "a", "b"] });
+  a.say({ type: "ready", tokens: ["<unk>", "a", "b"], parameters: 387, kernels: "WebAssembly SIMD, float32", fallback: false });
+  b.say({ type: "ready", tokens: ["<unk>", "a", "b"], parameters: 1, kernels: "JavaScript, float64", fallback: true });
+  out.ready = controller.runs.map((r) => [r.parameters, r.kernels, r.fallback]);
   out.noModel = controller.draw(0, {}) === null;
   const H = 16, V = 3, zeros = (n) => new Float64Array(n);
   const weights = { W_xh: zeros(V * H), W_hh: zeros(H * H), b_h: zeros(H), W_hq: zeros(H * V), b_q: zeros(V) };
-  a.say({ type: "weights", step: 5, weights, sample: "at 0.8", temperature: 0.8 });
+  a.say({ type: "weights", step: 5, cell: "rnn", weights, sample: "at 0.8", temperature: 0.8 });
   controller.setTemperature(0.5);
   a.say({ type: "sample", sample: "late, at 0.8", temperature: 0.8 });
   a.say({ type: "sample", sample: "at 0.5", temperature: 0.5 });
@@ -109,7 +121,8 @@ const out = {};
   drawing.then((drawn) => {
     const run = controller.runs[0];
     out.reports = {
-      model: [run.model.V, run.model.H, run.model.nextProbabilities("ab").length], sample: run.sampleText,
+      model: [run.model.constructor.name, run.model.V, run.model.H, run.model.nextProbabilities("ab").length],
+      sample: run.sampleText,
       drawn: drawn.sample, sentToA: a.sent, problemB: controller.runs[1].problem, trainingB: controller.runs[1].training,
     };
     a.onerror({ message: "out of memory", preventDefault() {} });

@@ -15,10 +15,10 @@ for (const file of bundles.node) require(path.join(js, file));
 
 const texts = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 const data = {
-  text: "", maxHeldOut: 10000, prefix: "", seed: 0, runs: [{ hidden: 16 }],
+  text: "", maxHeldOut: 10000, prefix: "", seed: 0, runs: [{ cell: "rnn", hidden: 16 }],
   ranges: JSON.parse(process.argv[3]),
 };
-const asked = (text) => ({ own: true, ownText: text, lr: "0.01", numSteps: "35", batchSize: "8", hidden: ["16"] });
+const asked = (text) => ({ own: true, ownText: text, lr: "0.01", numSteps: "35", batchSize: "8", cells: ["rnn"], hidden: ["16"] });
 
 // The worker's scripts in a fresh context; resolves with its messages once it stops.
 function runWorker(text) {

@@ -19,7 +19,7 @@ class SGD {
   constructor(lr) { this.lr = lr; }
 
   step(model) {
-    for (const name of charrnn.PARAMETERS) {
+    for (const name of model.names) {
       const p = model.params[name], g = model.grads[name];
       for (let i = 0; i < p.length; i++) p[i] -= this.lr * g[i];
     }

@@ -17,9 +17,9 @@ function decodeFloat32(base64) {
 }
 
 // A standard normal draw from two uniform ones (Box-Muller).
-function normal(random) {
+charrnn.normal = function (random) {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-}
+};
 
 // C (n x m) = A (n x k) times the transpose of B (m x k), or C += that when `add` is true.
 // Every entry is a dot product of two contiguous rows, the loop order plain JavaScript runs
@@ -59,21 +59,149 @@ function transpose(dst, src, rows, cols) {
   }
 }
 
+// The summed cross-entropy of the targets under softmax(O); with `gradient`,
+// O is replaced by the gradient of the mean: (softmax(O) - one_hot) / rows.
+// Token `skip`, if given, is left out of the softmax (probability 0).
+charrnn.crossEntropy = function (O, targets, rows, V, gradient, skip = -1) {
+  let total = 0;
+  for (let r = 0; r < rows; r++) {
+    const o = r * V;
+    let top = -Infinity;
+    for (let k = 0; k < V; k++) if (k !== skip) top = Math.max(top, O[o + k]);
+    let sum = 0;
+    for (let k = 0; k < V; k++) if (k !== skip) sum += Math.exp(O[o + k] - top);
+    const logSum = top + Math.log(sum);
+    total += logSum - O[o + targets[r]];
+    if (gradient) {
+      for (let k = 0; k < V; k++) O[o + k] = Math.exp(O[o + k] - logSum) / rows;
+      O[o + targets[r]] -= 1 / rows;
+    }
+  }
+  return total;
+};
+
 // ---------------------------------------------------------------------------------------------
-// The model.
+// What every character model in the page shares: its vocabulary, the distribution of the next
+// character, sampling, and clipping its gradients. A model sets V, H, tokens, `names` (its
+// parameters), params and grads (arrays by name), `stateSize` and step(state, id).
+
+charrnn.CharModel = class CharModel {
+  constructor(V, H, tokens) {
+    this.V = V;
+    this.H = H;
+    this.tokens = tokens;
+    this.ids = new Map((tokens ?? []).map((token, id) => [token, id]));
+    this.stateSize = H;
+  }
+
+  // Scale all gradients together so that their global norm is at most theta; the norm before.
+  clipGradients(theta) {
+    let squares = 0;
+    for (const name of this.names) for (const v of this.grads[name]) squares += v * v;
+    const norm = Math.sqrt(squares);
+    if (norm > theta) {
+      for (const name of this.names) {
+        const grad = this.grads[name];
+        for (let i = 0; i < grad.length; i++) grad[i] *= theta / norm;
+      }
+    }
+    return norm;
+  }
+
+  // A copy of the weights, for the page's sampler.
+  snapshot() {
+    const copy = {};
+    for (const name of this.names) copy[name] = Float64Array.from(this.params[name]);
+    return copy;
+  }
+
+  // The summed cross-entropy of `ids` read as `streams` contiguous pieces side by side, each
+  // from the zero state with its state carried through, and how many characters were scored
+  // (each piece's first character is only read). A short text is read as fewer pieces, at
+  // least 2 characters each, so that every piece scores one. <unk> gets probability 0, as the
+  // samplers give it: the text never holds it. So a text of one character repeated scores 0.
+  score(ids, streams = 32) {
+    const { V } = this, B = Math.min(streams, Math.floor(ids.length / 2));
+    if (B < 1) throw new RangeError(`${ids.length} characters cannot be scored: at least 2 are needed`);
+    const length = Math.floor(ids.length / B), T = length - 1, rows = T * B;
+    const inputs = new Int32Array(rows), targets = new Int32Array(rows);
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) {
+        inputs[t * B + b] = ids[b * length + t];
+        targets[t * B + b] = ids[b * length + t + 1];
+      }
+    }
+    const logits = this.logits(inputs, B, T);
+    return { nll: charrnn.crossEntropy(logits, targets, rows, V, false, 0), count: rows };
+  }
+
+  // Characters of `text` the model has never seen, sorted.
+  unknown(text) {
+    return [...new Set([...text].filter((c) => !this.ids.has(c)))].sort();
+  }
+
+  // Why the sampler cannot read `prefix`, or "" if it can. Like charrnn.sample it refuses
+  // characters the model has never seen, upper case too when the training text was lower-cased:
+  // changing or dropping them would sample from a prefix other than the one the reader typed.
+  refusal(prefix) {
+    if (!prefix) return charrnn.say("type a prefix");
+    const missing = this.unknown(prefix);
+    if (!missing.length) return "";
+    const known = this.tokens.filter((token) => token.length === 1).sort().join("");
+    return charrnn.say("prefix {prefix} has characters that are not in the vocabulary: {missing}; " +
+      "the vocabulary holds {known}", { prefix: JSON.stringify(prefix), missing: JSON.stringify(missing),
+      known: JSON.stringify(known) });
+  }
+
+  // The distribution of the next character given the state (its first H numbers are H_t),
+  // sharpened by the temperature; <unk> gets probability 0: the training text never holds it.
+  probabilities(H, temperature = 1) {
+    const { W_hq, b_q } = this.params, logits = new Float64Array(this.V);
+    for (let k = 0; k < this.V; k++) {
+      let o = b_q[k];
+      for (let j = 0; j < this.H; j++) o += H[j] * W_hq[j * this.V + k];
+      logits[k] = k === 0 ? -Infinity : o / temperature;
+    }
+    const top = Math.max(...logits), exps = logits.map((o) => Math.exp(o - top));
+    const total = exps.reduce((a, b) => a + b, 0);
+    return Array.from(exps, (e) => e / total);
+  }
+
+  // The state after reading all of `prefix`.
+  read(prefix) {
+    let state = new Float64Array(this.stateSize);
+    for (const c of prefix) state = this.step(state, this.ids.get(c));
+    return state;
+  }
+
+  nextProbabilities(prefix, temperature = 1) {
+    return this.probabilities(this.read(prefix), temperature);
+  }
+
+  // `prefix` and `length` characters drawn one at a time; `random()` gives numbers in [0, 1).
+  sample(prefix, length, temperature, random) {
+    let H = this.read(prefix), text = prefix;
+    for (let n = 0; n < length; n++) {
+      const probs = this.probabilities(H, temperature);
+      let u = random(), id = 0;
+      while (id < this.V - 1 && (u -= probs[id]) >= 0) id++;
+      text += this.tokens[id];
+      H = this.step(H, id);
+    }
+    return text;
+  }
+};
 
 charrnn.PARAMETERS = ["W_xh", "W_hh", "b_h", "W_hq", "b_q"];
 
-charrnn.RNN = class RNN {
+charrnn.RNN = class RNN extends charrnn.CharModel {
   // V tokens, H hidden units. Weights from `weights` (arrays by name, e.g. exported from
   // PyTorch) or drawn as RNNScratch draws them, N(0, omega^2), biases zero. `tokens` (index ->
   // character, index 0 is <unk>) is needed only to read and write text.
   constructor(V, H, { random = charrnn.seededRandom(0), omega = 0.01, weights = null, tokens = null,
     nonlinearity = "tanh" } = {}) {
-    this.V = V;
-    this.H = H;
-    this.tokens = tokens;
-    this.ids = new Map((tokens ?? []).map((token, id) => [token, id]));
+    super(V, H, tokens);
+    this.names = charrnn.PARAMETERS;
     this.relu = nonlinearity === "relu";
     this.phi = this.relu ? (z) => Math.max(z, 0) : Math.tanh;
     const shapes = { W_xh: V * H, W_hh: H * H, b_h: H, W_hq: H * V, b_q: V };
@@ -86,7 +214,7 @@ charrnn.RNN = class RNN {
         this.params[name] = Float64Array.from(weights[name]);
       } else {
         this.params[name] = new Float64Array(size);
-        if (name[0] === "W") for (let i = 0; i < size; i++) this.params[name][i] = omega * normal(random);
+        if (name[0] === "W") for (let i = 0; i < size; i++) this.params[name][i] = omega * charrnn.normal(random);
       }
       this.grads[name] = new Float64Array(size);
     }
@@ -161,27 +289,6 @@ charrnn.RNN = class RNN {
     }
   }
 
-  // The summed cross-entropy of the targets under softmax(O); with `gradient`,
-  // O is replaced by the gradient of the mean: (softmax(O) - one_hot) / rows.
-  // Token `skip`, if given, is left out of the softmax (probability 0).
-  static crossEntropy(O, targets, rows, V, gradient, skip = -1) {
-    let total = 0;
-    for (let r = 0; r < rows; r++) {
-      const o = r * V;
-      let top = -Infinity;
-      for (let k = 0; k < V; k++) if (k !== skip) top = Math.max(top, O[o + k]);
-      let sum = 0;
-      for (let k = 0; k < V; k++) if (k !== skip) sum += Math.exp(O[o + k] - top);
-      const logSum = top + Math.log(sum);
-      total += logSum - O[o + targets[r]];
-      if (gradient) {
-        for (let k = 0; k < V; k++) O[o + k] = Math.exp(O[o + k] - logSum) / rows;
-        O[o + targets[r]] -= 1 / rows;
-      }
-    }
-    return total;
-  }
-
   // The mean cross-entropy over a batch (time-major inputs and targets, T * B
   // each) from the zero state; the gradient of every parameter in this.grads.
   lossAndGradients(inputs, targets, B, T) {
@@ -191,7 +298,7 @@ charrnn.RNN = class RNN {
     w.H0.fill(0);
     this.recur(inputs, w);
     this.output(w);
-    const loss = RNN.crossEntropy(w.O, targets, rows, V, true) / rows;
+    const loss = charrnn.crossEntropy(w.O, targets, rows, V, true) / rows;
     const dO = w.O;
 
     // Output layer: dW_hq = Hs^T dO, db_q = column sums of dO, dH = dO W_hq^T.
@@ -239,70 +346,6 @@ charrnn.RNN = class RNN {
     return loss;
   }
 
-  // Scale all gradients together so that their global norm is at most theta; the norm before.
-  clipGradients(theta) {
-    let squares = 0;
-    for (const name of charrnn.PARAMETERS) for (const v of this.grads[name]) squares += v * v;
-    const norm = Math.sqrt(squares);
-    if (norm > theta) {
-      for (const name of charrnn.PARAMETERS) {
-        const grad = this.grads[name];
-        for (let i = 0; i < grad.length; i++) grad[i] *= theta / norm;
-      }
-    }
-    return norm;
-  }
-
-  // The summed cross-entropy of `ids` read as `streams` contiguous pieces side by side, each
-  // from the zero state with its state carried through, and how many characters were scored
-  // (each piece's first character is only read). A short text is read as fewer pieces, at
-  // least 2 characters each, so that every piece scores one. <unk> gets probability 0, as the
-  // samplers give it: the text never holds it. So a text of one character repeated scores 0.
-  score(ids, streams = 32) {
-    const { V } = this, B = Math.min(streams, Math.floor(ids.length / 2));
-    if (B < 1) throw new RangeError(`${ids.length} characters cannot be scored: at least 2 are needed`);
-    const length = Math.floor(ids.length / B), T = length - 1, rows = T * B;
-    const inputs = new Int32Array(rows), targets = new Int32Array(rows);
-    for (let b = 0; b < B; b++) {
-      for (let t = 0; t < T; t++) {
-        inputs[t * B + b] = ids[b * length + t];
-        targets[t * B + b] = ids[b * length + t + 1];
-      }
-    }
-    const w = this.workspace(B, T, "score");
-    w.H0.fill(0);
-    this.recur(inputs, w);
-    this.output(w);
-    return { nll: RNN.crossEntropy(w.O, targets, rows, V, false, 0), count: rows };
-  }
-
-  // A copy of the weights, for the page's sampler.
-  snapshot() {
-    const copy = {};
-    for (const name of charrnn.PARAMETERS) copy[name] = Float64Array.from(this.params[name]);
-    return copy;
-  }
-
-  // ---- Reading and writing text, one character at a time (the samplers).
-
-  // Characters of `text` the model has never seen, sorted.
-  unknown(text) {
-    return [...new Set([...text].filter((c) => !this.ids.has(c)))].sort();
-  }
-
-  // Why the sampler cannot read `prefix`, or "" if it can. Like charrnn.sample it refuses
-  // characters the model has never seen, upper case too when the training text was lower-cased:
-  // changing or dropping them would sample from a prefix other than the one the reader typed.
-  refusal(prefix) {
-    if (!prefix) return charrnn.say("type a prefix");
-    const missing = this.unknown(prefix);
-    if (!missing.length) return "";
-    const known = this.tokens.filter((token) => token.length === 1).sort().join("");
-    return charrnn.say("prefix {prefix} has characters that are not in the vocabulary: {missing}; " +
-      "the vocabulary holds {known}", { prefix: JSON.stringify(prefix), missing: JSON.stringify(missing),
-      known: JSON.stringify(known) });
-  }
-
   // H_t from H_{t-1} and the id of character t (row-major weights: W[i * columns + j]).
   step(H, id) {
     const { W_xh, W_hh, b_h } = this.params, next = new Float64Array(this.H);
@@ -314,42 +357,13 @@ charrnn.RNN = class RNN {
     return next;
   }
 
-  // The distribution of the next character given the state, sharpened by the temperature;
-  // <unk> gets probability 0, since the training text never contains it.
-  probabilities(H, temperature = 1) {
-    const { W_hq, b_q } = this.params, logits = new Float64Array(this.V);
-    for (let k = 0; k < this.V; k++) {
-      let o = b_q[k];
-      for (let j = 0; j < this.H; j++) o += H[j] * W_hq[j * this.V + k];
-      logits[k] = k === 0 ? -Infinity : o / temperature;
-    }
-    const top = Math.max(...logits), exps = logits.map((o) => Math.exp(o - top));
-    const total = exps.reduce((a, b) => a + b, 0);
-    return Array.from(exps, (e) => e / total);
-  }
-
-  // The state after reading all of `prefix`.
-  read(prefix) {
-    let H = new Float64Array(this.H);
-    for (const c of prefix) H = this.step(H, this.ids.get(c));
-    return H;
-  }
-
-  nextProbabilities(prefix, temperature = 1) {
-    return this.probabilities(this.read(prefix), temperature);
-  }
-
-  // `prefix` and `length` characters drawn one at a time; `random()` gives numbers in [0, 1).
-  sample(prefix, length, temperature, random) {
-    let H = this.read(prefix), text = prefix;
-    for (let n = 0; n < length; n++) {
-      const probs = this.probabilities(H, temperature);
-      let u = random(), id = 0;
-      while (id < this.V - 1 && (u -= probs[id]) >= 0) id++;
-      text += this.tokens[id];
-      H = this.step(H, id);
-    }
-    return text;
+  // The logits (T * B x V) of time-major inputs read from the zero state, for score().
+  logits(inputs, B, T) {
+    const w = this.workspace(B, T, "score");
+    w.H0.fill(0);
+    this.recur(inputs, w);
+    this.output(w);
+    return w.O;
   }
 };
 })();

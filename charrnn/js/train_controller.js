@@ -12,7 +12,8 @@ charrnn.TrainerController = class TrainerController {
   constructor(data, { makeWorker, cores = 1, notify = () => {} }) {
     Object.assign(this, { data, makeWorker, notify });
     this.runs = data.runs.map((spec, index) => ({
-      index, label: charrnn.say(["run A", "run B"][index]), hidden: spec.hidden, ...TrainerController.fresh(),
+      index, label: charrnn.say(["run A", "run B"][index]), cell: spec.cell, hidden: spec.hidden,
+      ...TrainerController.fresh(),
     }));
     // Two workers that never rest need two cores. With fewer than three, the page's own thread
     // would wait for a core (on 2 cores a 10 ms timer on the page was held up by 100 ms at
@@ -30,6 +31,7 @@ charrnn.TrainerController = class TrainerController {
     return {
       worker: null, key: null, text: null, points: [], model: null, tokens: null, step: 0, tokensPerSecond: null,
       training: false, problem: "", sampleText: "", preparing: false, waiting: null,
+      parameters: null, kernels: null, fallback: false, // what the worker reports when ready
     };
   }
 
@@ -46,7 +48,8 @@ charrnn.TrainerController = class TrainerController {
   }
 
   // What the reader asked for, checked: `asked` is {own, ownText, lr, numSteps, batchSize,
-  // hidden: [one per run]}, as typed. An InputError names the first thing that is wrong.
+  // cells: [one per run], hidden: [one per run]}, as typed or chosen. An InputError names the
+  // first thing that is wrong.
   settings(asked) {
     const text = asked.own ? asked.ownText : this.data.text;
     const shared = {};
@@ -56,7 +59,15 @@ charrnn.TrainerController = class TrainerController {
       // Refuses a text too short or too long to train on, in the same short time for any text.
       charrnn.checkTextQuickly(text, { numSteps: shared.numSteps, maxHeldOut: this.data.maxHeldOut });
     }
-    return { text, own: asked.own, ...shared, hidden: asked.hidden.map((typed) => this.read("hidden", typed)) };
+    for (const cell of asked.cells) {
+      if (!charrnn.CELLS.includes(cell)) {
+        throw new charrnn.InputError(charrnn.say("cell must be one of {cells}, got {got}",
+          { cells: charrnn.CELLS.join(", "), got: JSON.stringify(cell) }));
+      }
+    }
+    return {
+      text, own: asked.own, ...shared, cells: asked.cells, hidden: asked.hidden.map((typed) => this.read("hidden", typed)),
+    };
   }
 
   // Start (or go on with) both runs; a run whose settings changed starts again from scratch.
@@ -72,7 +83,8 @@ charrnn.TrainerController = class TrainerController {
     this.wanted = true;
     for (const run of this.runs) {
       // The text is compared as it is, not copied into the key: it may be megabytes long.
-      const key = JSON.stringify([chosen.lr, chosen.numSteps, chosen.batchSize, chosen.hidden[run.index]]);
+      const key = JSON.stringify([chosen.lr, chosen.numSteps, chosen.batchSize, chosen.cells[run.index],
+        chosen.hidden[run.index]]);
       if (run.key !== key || run.text !== chosen.text || run.problem) this.start(run, chosen, key);
       run.training = true;
       this.post(run, { type: "train", maxSteps, turns: this.takeTurns });
@@ -167,12 +179,13 @@ charrnn.TrainerController = class TrainerController {
   start(run, chosen, key) {
     this.stop(run);
     run.key = key;
+    run.cell = chosen.cells[run.index];
     run.hidden = chosen.hidden[run.index];
     run.prefix = chosen.own ? charrnn.firstCharacters(chosen.text, 12) : this.data.prefix;
     const { text, lr, numSteps, batchSize } = chosen;
     run.text = text;
     run.waiting = [{
-      type: "setup", text, maxHeldOut: this.data.maxHeldOut, hidden: run.hidden, lr, numSteps, batchSize,
+      type: "setup", text, maxHeldOut: this.data.maxHeldOut, cell: run.cell, hidden: run.hidden, lr, numSteps, batchSize,
       seed: this.data.seed, prefix: run.prefix, temperature: this.temperature, translations: charrnn.translations,
     }];
     if (this.takeTurns) this.prepareNext();
@@ -185,7 +198,9 @@ charrnn.TrainerController = class TrainerController {
       run.preparing = false;
       this.prepareNext();
     }
-    if (m.type === "ready") run.tokens = m.tokens;
+    if (m.type === "ready") {
+      Object.assign(run, { tokens: m.tokens, parameters: m.parameters, kernels: m.kernels, fallback: m.fallback });
+    }
     else if (m.type === "point") {
       run.points.push(m);
       this.notify("point", run);
@@ -193,7 +208,7 @@ charrnn.TrainerController = class TrainerController {
       Object.assign(run, { step: m.step, tokensPerSecond: m.tokensPerSecond });
       if (this.turnHolder === run) this.giveTurn(run);
     } else if (m.type === "weights") {
-      run.model = new charrnn.RNN(run.tokens.length, run.hidden, { weights: m.weights, tokens: run.tokens });
+      run.model = charrnn.readableModel(m.cell, run.tokens, run.hidden, m.weights);
       this.takeSample(run, m);
       this.notify("weights", run);
     } else if (m.type === "sample") this.takeSample(run, m);

@@ -8,6 +8,7 @@
 globalThis.charrnn = globalThis.charrnn || {};
 
 charrnn.RUN_COLOURS = ["#1f6fc5", "#d9640b"];
+charrnn.CELL_NAMES = { rnn: "RNN", gru: "GRU", lstm: "LSTM" };
 
 charrnn.mountTrainer = function (root, data) {
   charrnn.translatePanel(root);
@@ -16,8 +17,11 @@ charrnn.mountTrainer = function (root, data) {
   const canvas = $(".charrnn-curves");
   const sampleTemperature = $('[name="sample-temperature"]');
   const part = (index, selector) => $(`.charrnn-run[data-run="${index}"] ${selector}`);
-  // A run's hidden size: the one it trains at, or before it starts, the one in its box.
-  const hiddenShown = (run) => (run.key ? run.hidden : part(run.index, '[name="hidden"]').value);
+  // A run's cell and hidden size, in words: those it trains with, or before it starts, those chosen.
+  const modelShown = (run) => charrnn.say("{cell}, hidden {size}", {
+    cell: charrnn.CELL_NAMES[run.key ? run.cell : part(run.index, '[name="cell"]').value],
+    size: run.key ? run.hidden : part(run.index, '[name="hidden"]').value,
+  });
 
   let workerUrl = null;
   function makeWorker() {
@@ -51,6 +55,7 @@ charrnn.mountTrainer = function (root, data) {
     return {
       own: $('[name="source"][value="own"]').checked, ownText: longPaste ?? box.value,
       lr: $('[name="lr"]').value, numSteps: $('[name="numSteps"]').value, batchSize: $('[name="batchSize"]').value,
+      cells: runs.map((run) => part(run.index, '[name="cell"]').value),
       hidden: runs.map((run) => part(run.index, '[name="hidden"]').value),
     };
   }
@@ -103,7 +108,9 @@ charrnn.mountTrainer = function (root, data) {
   $(".charrnn-train").addEventListener("click", () => train());
   $(".charrnn-pause").addEventListener("click", pause);
   $(".charrnn-reset").addEventListener("click", reset);
-  for (const input of root.querySelectorAll('[name="source"], [name="own"]')) input.addEventListener("change", changed);
+  for (const input of root.querySelectorAll('[name="source"], [name="own"], [name="cell"]')) {
+    input.addEventListener("change", changed);
+  }
 
   box.addEventListener("paste", (event) => {
     const text = event.clipboardData?.getData("text/plain") ?? "";
@@ -132,7 +139,9 @@ charrnn.mountTrainer = function (root, data) {
 
   function showStatus(run) {
     const say = charrnn.say, status = part(run.index, ".charrnn-run-status");
-    const parts = [say("hidden {size}", { size: hiddenShown(run) })];
+    const parts = [modelShown(run)];
+    if (run.parameters) parts.push(say("{count} parameters", { count: run.parameters.toLocaleString("en") }));
+    if (run.kernels) parts.push(say(run.kernels));
     if (run.worker) parts.push(say("step {step}", { step: run.step.toLocaleString("en") }));
     if (run.tokensPerSecond) {
       const speed = Math.round(run.tokensPerSecond).toLocaleString("en");
@@ -142,6 +151,13 @@ charrnn.mountTrainer = function (root, data) {
     if (last?.train) parts.push(say("training {perplexity}", { perplexity: last.train.toFixed(2) }));
     if (last) parts.push(say("held-out {perplexity}", { perplexity: last.heldOut.toFixed(2) }));
     status.replaceChildren(say("{run}: {details}", { run: run.label, details: parts.join(say(" · ")) }));
+    if (run.fallback) {
+      const note = document.createElement("div");
+      note.className = "charrnn-turns";
+      note.textContent = say("This browser cannot run WebAssembly SIMD, so this run trains on the readable " +
+        "JavaScript in float64, several times slower.");
+      status.append(note);
+    }
     if (run.problem) {
       const problem = document.createElement("div");
       problem.className = "charrnn-error";
@@ -168,20 +184,20 @@ charrnn.mountTrainer = function (root, data) {
 
   // The chart's text alternative follows it: the latest figures of both runs.
   function drawCurves() {
-    charrnn.drawPerplexityCurves(canvas, runs, hiddenShown);
+    charrnn.drawPerplexityCurves(canvas, runs, modelShown);
     canvas.setAttribute("aria-label", curvesInWords());
   }
   function curvesInWords() {
     const say = charrnn.say;
     const latest = runs.map((run) => {
       const last = run.points[run.points.length - 1];
-      const size = hiddenShown(run);
-      if (!last) return say("{run}, hidden {size}: not trained yet", { run: run.label, size });
-      const figures = { run: run.label, size, step: last.step.toLocaleString("en"), heldOut: last.heldOut.toFixed(2) };
+      const model = modelShown(run);
+      if (!last) return say("{run}, {model}: not trained yet", { run: run.label, model });
+      const figures = { run: run.label, model, step: last.step.toLocaleString("en"), heldOut: last.heldOut.toFixed(2) };
       return last.train
-        ? say("{run}, hidden {size}, step {step}: training {train}, held-out {heldOut}",
+        ? say("{run}, {model}, step {step}: training {train}, held-out {heldOut}",
           { ...figures, train: last.train.toFixed(2) })
-        : say("{run}, hidden {size}, step {step}: held-out {heldOut}", figures);
+        : say("{run}, {model}, step {step}: held-out {heldOut}", figures);
     });
     return say("training and held-out perplexity of both runs: {latest}", { latest: latest.join(say("; ")) });
   }
@@ -194,7 +210,7 @@ charrnn.mountTrainer = function (root, data) {
 // The x axis is logarithmic: a small run trains many times more characters per second than a
 // large one, and on a linear axis the large run's curve would be squeezed against the left.
 // The y axis is linear from zero.
-charrnn.drawPerplexityCurves = function (canvas, runs, hiddenSize) {
+charrnn.drawPerplexityCurves = function (canvas, runs, modelShown) {
   const scale = window.devicePixelRatio || 1, width = canvas.clientWidth || 600, height = canvas.clientHeight || 260;
   canvas.width = width * scale;
   canvas.height = height * scale;
@@ -243,9 +259,8 @@ charrnn.drawPerplexityCurves = function (canvas, runs, hiddenSize) {
     }
     g.setLineDash([]);
     g.textAlign = "right";
-    const hidden = hiddenSize(run);
-    const legend = "{run}, hidden {size}: training ───, held-out - - -";
-    g.fillText(charrnn.say(legend, { run: run.label, size: hidden }), right, top + 14 + 16 * i);
+    const legend = "{run}, {model}: training ───, held-out - - -";
+    g.fillText(charrnn.say(legend, { run: run.label, model: modelShown(run) }), right, top + 14 + 16 * i);
   });
 
   function niceCeiling(v) {

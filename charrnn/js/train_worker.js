@@ -1,19 +1,23 @@
 // One training run of the in-page trainer, inside a Web Worker (its scripts: bundles.json,
 // "trainer-worker"), so that the page stays responsive however long a step takes. It trains in
 // short slices and reads its messages between them, so "pause" takes effect within one step.
-//   in:  {type: "setup", text, maxHeldOut, hidden, lr, numSteps, batchSize, seed,
-//         prefix, temperature, translations}  (prefix and temperature: for the samples it sends;
-//         translations: charrnn.translations of the page, for its messages)
+//   in:  {type: "setup", text, maxHeldOut, cell, hidden, lr, numSteps, batchSize, seed,
+//         prefix, temperature, translations, plain}  (cell: "rnn", "gru" or "lstm"; prefix and
+//         temperature: for the samples it sends; translations: charrnn.translations of the page,
+//         for its messages; plain: train on the readable float64 JavaScript even where
+//         WebAssembly SIMD runs, as the tests and the benchmark ask)
 //        {type: "train", maxSteps, turns}  (maxSteps: stop there; omitted, train until paused.
 //                  turns: train one slice per "turn" message instead of slice after slice)
 //        {type: "turn"}  train one slice (when training with turns)
 //        {type: "pause"}
 //        {type: "temperature", temperature}  for the samples from now on; sends one at once
 //        {type: "draw", id, settings}  chapter 4's sampler on the weights last sent
-//   out: {type: "ready", tokens, trainLength, heldOutLength}
+//   out: {type: "ready", tokens, trainLength, heldOutLength, parameters, kernels, fallback}
+//                  (kernels: what the arithmetic runs on, in words; fallback: true where the
+//                  browser has no WebAssembly SIMD and the run fell back to plain JavaScript)
 //        {type: "point", step, tokens, train, heldOut}  perplexities; train is null at step 0
 //        {type: "progress", step, tokens, tokensPerSecond}
-//        {type: "weights", step, weights, sample, temperature}  every 2 s of training, and when
+//        {type: "weights", step, cell, weights, sample, temperature}  every 2 s of training, and when
 //                  it stops; sample: runSample from these weights at that temperature
 //        {type: "sample", sample, temperature}  runSample again, at a new temperature
 //        {type: "drawn", id, drawn}  what charrnn.drawSampler gives for those settings
@@ -27,13 +31,17 @@ const SLICE_MS = 50;
 const WEIGHTS_EVERY_MS = 2000;
 let run = null;
 
-function setup({ text, maxHeldOut, hidden, lr, numSteps, batchSize, seed, prefix, temperature, translations }) {
+function setup({ text, maxHeldOut, cell = "rnn", hidden, lr, numSteps, batchSize, seed, prefix, temperature,
+  translations, plain = false }) {
   charrnn.translations = translations; // the page's language, for the messages sent from here
   const data = charrnn.prepareText(text, { numSteps, maxHeldOut });
   const V = data.tokens.length;
+  const kernels = plain ? null : charrnn.wasmKernels();
   run = {
-    data, B: batchSize, T: numSteps, lr, step: 0, tokens: 0,
-    model: new charrnn.RNN(V, hidden, { random: charrnn.seededRandom(seed) }),
+    data, cell, B: batchSize, T: numSteps, lr, step: 0, tokens: 0,
+    // The same arithmetic either way; the readable version where WebAssembly SIMD is missing.
+    model: kernels ? new charrnn.Cell(cell, V, hidden, { kernels, random: charrnn.seededRandom(seed) })
+      : charrnn.readableModel(cell, data.tokens, hidden, null, charrnn.seededRandom(seed)),
     optimizer: new charrnn.Adam(lr),
     random: charrnn.seededRandom(seed + 1),
     inputs: new Int32Array(numSteps * batchSize),
@@ -46,7 +54,11 @@ function setup({ text, maxHeldOut, hidden, lr, numSteps, batchSize, seed, prefix
     sinceScore: 0, lossSum: 0, lossCount: 0, scoringMs: 0, running: false, maxSteps: Infinity,
     prefix, temperature,
   };
-  postMessage({ type: "ready", tokens: data.tokens, trainLength: data.train.length, heldOutLength: data.heldOut.length });
+  postMessage({
+    type: "ready", tokens: data.tokens, trainLength: data.train.length, heldOutLength: data.heldOut.length,
+    parameters: charrnn.parameterCount(cell, V, hidden), kernels: (kernels ?? charrnn.plainKernels).name,
+    fallback: kernels === null && !plain,
+  });
   score();
 }
 
@@ -85,7 +97,7 @@ function trainStep() {
 
 // The sample the panel shows for the run: 200 characters after its prefix, with the same seed
 // every time, so that from one refresh to the next only the model changes ("" if the model cannot
-// read the prefix). `model` is a charrnn.RNN with the run's vocabulary.
+// read the prefix). `model` is a readable model with the run's vocabulary.
 function runSample(model) {
   return model.refusal(run.prefix) ? "" : model.sample(run.prefix, 200, run.temperature, charrnn.seededRandom(0));
 }
@@ -94,8 +106,9 @@ function runSample(model) {
 // too (run.sent), for the page's sampler to draw from, so that sampling never holds up the page.
 function sendWeights() {
   const weights = run.model.snapshot(), { tokens } = run.data;
-  run.sent = new charrnn.RNN(tokens.length, run.model.H, { weights, tokens });
-  postMessage({ type: "weights", step: run.step, weights, sample: runSample(run.sent), temperature: run.temperature });
+  run.sent = charrnn.readableModel(run.cell, tokens, run.model.H, weights);
+  postMessage({ type: "weights", step: run.step, cell: run.cell, weights, sample: runSample(run.sent),
+    temperature: run.temperature });
   run.weightsSent = performance.now();
 }
 

@@ -95,14 +95,14 @@ charrnn.Adam = class {
     if (!this.m) {
       this.m = {};
       this.v = {};
-      for (const name of charrnn.PARAMETERS) {
+      for (const name of model.names) {
         this.m[name] = new Float64Array(model.params[name].length);
         this.v[name] = new Float64Array(model.params[name].length);
       }
     }
     this.t += 1;
     const stepSize = this.lr / (1 - beta1 ** this.t), correction2 = Math.sqrt(1 - beta2 ** this.t);
-    for (const name of charrnn.PARAMETERS) {
+    for (const name of model.names) {
       const p = model.params[name], g = model.grads[name], m = this.m[name], v = this.v[name];
       for (let i = 0; i < p.length; i++) {
         m[i] = beta1 * m[i] + (1 - beta1) * g[i];
