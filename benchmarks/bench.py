@@ -1,12 +1,12 @@
 """Benchmarks that print figures: training throughput against the classic recipe, the quality
 ladder of chapter 6 (test perplexity, mean and range over seeds, and seconds per training),
-chapter 7's race at equal training time, and the in-page trainer's throughput in headless
-Chromium against PyTorch on one thread.
+chapter 7's race at equal training time, and the in-page trainer's throughput for each cell in
+headless Chromium, on WebAssembly SIMD and on the readable JavaScript, against PyTorch on one thread.
 
     python benchmarks/bench.py [--epochs N] [--json]  # throughput: reference against fast paths
     python benchmarks/bench.py --quality [--json]     # chapter 6's ladder: n-grams, RNN, GRU, LSTM
     python benchmarks/bench.py --equal-time [--json]  # chapter 7's race, the RNN given the GRU's time
-    python benchmarks/bench.py --page [--json]        # the in-page trainer (needs Chromium, playwright)
+    python benchmarks/bench.py --page [--json]        # the in-page trainer per cell (needs Chromium, playwright)
 
 Throughput uses the classic setting of chapters 4 and 5: the first 10,000 characters, batches of
 32 x 35, SGD with learning rate 1, global-norm clipping at 1. Every model starts from the same
@@ -166,31 +166,45 @@ def chromium_path() -> str:
     return path
 
 
-def page_tokens_per_s(steps: int, warmup: int = 10) -> float:
-    """Characters per second of the in-page trainer's step in a Web Worker in headless Chromium."""
+PAGE_CELLS = ("rnn", "gru", "lstm")
+
+
+def page_tokens_per_s(cells: tuple[str, ...], steps: int, warmup: int = 10) -> dict[tuple[str, str], float]:
+    """Characters per second of the in-page trainer's step in a Web Worker in headless Chromium,
+    for each cell on both kernels: {(cell, "wasm" or "plain"): tokens/s}. Each timing has a fresh
+    worker. The readable kernels are several times slower, so they are timed on a fifth of the steps."""
     from playwright.sync_api import sync_playwright
 
     worker = pages.bundle(pages.BUNDLES["node"]) + "\n" + PAGE_BENCH_JS.read_text(encoding="utf-8")
-    setting = {"text": " ".join(read_time_machine()), "H": PAGE_SHAPE["num_hiddens"], "B": PAGE_SHAPE["batch_size"],
-               "T": PAGE_SHAPE["num_steps"], "warmup": warmup, "steps": steps}
+    H, B, T = PAGE_SHAPE["num_hiddens"], PAGE_SHAPE["batch_size"], PAGE_SHAPE["num_steps"]
+    text = " ".join(read_time_machine())
+    result = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=chromium.ARGS)
         try:
             page = browser.new_page()
-            result = page.evaluate("""([source, setting]) => new Promise((resolve, reject) => {
-                const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
-                const worker = new Worker(url);
-                worker.onmessage = ({ data }) => resolve(data);
-                worker.onerror = (event) => reject(new Error(event.message));
-                worker.postMessage(setting);
-            })""", [worker, setting])
+            result["browser"] = browser.version
+            for cell in cells:
+                for kernels in ("wasm", "plain"):
+                    timed = steps if kernels == "wasm" else max(1, steps // 5)
+                    setting = {"text": text, "cell": cell, "kernels": kernels, "H": H, "B": B, "T": T,
+                               "warmup": warmup if kernels == "wasm" else 2, "steps": timed}
+                    seconds = page.evaluate("""([source, setting]) => new Promise((resolve, reject) => {
+                        const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+                        const worker = new Worker(url);
+                        worker.onmessage = ({ data }) => { worker.terminate(); resolve(data.seconds); };
+                        worker.onerror = (event) => reject(new Error(event.message));
+                        worker.postMessage(setting);
+                    })""", [worker, setting])
+                    result[cell, kernels] = timed * B * T / seconds
         finally:
             browser.close()
-    return steps * PAGE_SHAPE["batch_size"] * PAGE_SHAPE["num_steps"] / result["seconds"]
+    return result
 
 
-def torch_tokens_per_s(steps: int, dtype: torch.dtype, warmup: int = 10) -> float:
-    """The same training step in PyTorch on one thread: `RNNScratch(fast=True)`, Adam, clipping at 1."""
+def torch_tokens_per_s(cell: str, steps: int, dtype: torch.dtype, warmup: int = 10) -> float:
+    """The same training step in PyTorch on one thread, Adam, clipping at 1: `RNNScratch(fast=True)`
+    for the RNN, `RNNModel` over `nn.GRU` or `nn.LSTM` for the gated cells."""
     text = " ".join(read_time_machine())
     vocab = Vocab(list(text))
     ids = torch.tensor(vocab[list(text)])
@@ -199,7 +213,10 @@ def torch_tokens_per_s(steps: int, dtype: torch.dtype, warmup: int = 10) -> floa
     torch.set_num_threads(1)
     try:
         torch.manual_seed(0)
-        net = RNNScratch(len(vocab), H, fast=True).to(dtype)
+        if cell == "rnn":
+            net = RNNScratch(len(vocab), H, fast=True).to(dtype)
+        else:
+            net = RNNModel({"gru": nn.GRU, "lstm": nn.LSTM}[cell](len(vocab), H), len(vocab)).to(dtype)
         optimizer = torch.optim.Adam(net.parameters(), lr=0.01)
         for step in range(warmup + steps):
             if step == warmup:
@@ -218,12 +235,18 @@ def torch_tokens_per_s(steps: int, dtype: torch.dtype, warmup: int = 10) -> floa
     return steps * B * T / seconds
 
 
-def page(steps: int) -> dict:
-    """The in-page trainer's throughput and PyTorch's on one thread, at the panel's run-B shape."""
-    result = {"shape": PAGE_SHAPE, "steps": steps, "page_tokens_per_s": page_tokens_per_s(steps)}
-    for name, dtype in (("float32", torch.float32), ("float64", torch.float64)):
-        result[f"torch_{name}_tokens_per_s"] = torch_tokens_per_s(steps, dtype)
-        result[f"ratio_to_torch_{name}"] = result["page_tokens_per_s"] / result[f"torch_{name}_tokens_per_s"]
+def page(steps: int, cells: tuple[str, ...] = PAGE_CELLS) -> dict:
+    """The in-page trainer's throughput for each cell, on WebAssembly SIMD and on the readable
+    JavaScript, against PyTorch float32 on one thread, at the panel's run-B shape."""
+    timed = page_tokens_per_s(cells, steps)
+    result = {"shape": PAGE_SHAPE, "steps": steps, "browser": timed["browser"], "cells": {}}
+    for cell in cells:
+        torch32 = torch_tokens_per_s(cell, steps, torch.float32)
+        result["cells"][cell] = {
+            "wasm_tokens_per_s": timed[cell, "wasm"], "plain_tokens_per_s": timed[cell, "plain"],
+            "torch_float32_tokens_per_s": torch32, "wasm_ratio_to_torch": timed[cell, "wasm"] / torch32,
+            "wasm_over_plain": timed[cell, "wasm"] / timed[cell, "plain"],
+        }
     result["flops_per_token"] = flops_per_token(PAGE_SHAPE["num_hiddens"], 28)
     return result
 
@@ -239,17 +262,18 @@ def print_equal_time(result: dict) -> None:
 
 
 def print_table(result: dict) -> None:
-    if "page_tokens_per_s" in result:
+    if "cells" in result:
         shape = result["shape"]
         print(f"hidden {shape['num_hiddens']}, batch {shape['batch_size']} x {shape['num_steps']} steps, "
-              f"Adam, clipping at 1; {result['steps']} timed steps each")
-        print(f"{'trainer':<44} {'tokens/s':>10} {'page / it':>10}")
-        print(f"{'in-page JavaScript (Web Worker, Chromium)':<44} {result['page_tokens_per_s']:>10,.0f}")
-        for name in ("float32", "float64"):
-            print(f"{'PyTorch ' + name + ', 1 thread, fast=True':<44} {result[f'torch_{name}_tokens_per_s']:>10,.0f} "
-                  f"{result[f'ratio_to_torch_{name}']:>10.2f}")
-        print(f"({result['flops_per_token'] / 1e3:.0f} kFLOP per token: the page runs at "
-              f"{result['page_tokens_per_s'] * result['flops_per_token'] / 1e9:.2f} GFLOP/s)")
+              f"Adam, clipping at 1; {result['steps']} timed steps each; Chromium {result['browser']}, one Web Worker")
+        print(f"{'cell':<6} {'WebAssembly':>12} {'readable JS':>12} {'PyTorch f32':>12} {'wasm / PyTorch':>15} "
+              f"{'wasm / JS':>10}")
+        for cell, figures in result["cells"].items():
+            print(f"{cell.upper():<6} {figures['wasm_tokens_per_s']:>12,.0f} {figures['plain_tokens_per_s']:>12,.0f} "
+                  f"{figures['torch_float32_tokens_per_s']:>12,.0f} {figures['wasm_ratio_to_torch']:>15.2f} "
+                  f"{figures['wasm_over_plain']:>10.1f}")
+        print("(tokens/s; WebAssembly SIMD in float32 and the readable JavaScript in float64, both in Chromium; "
+              "PyTorch float32 on 1 thread)")
         return
     if "models" in result:
         print(f"{'model':<34} {'test ppl':>9} {'range':>15} {'bits/char':>9} {'s/training':>10}")

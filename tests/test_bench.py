@@ -55,14 +55,18 @@ def test_page_benchmark_times_the_trainer_in_chromium_and_pytorch_on_one_thread(
         if os.environ.get("CI"):
             raise
         pytest.skip(str(no_chromium))
-    result = bench.page(steps=3)
+    result = bench.page(steps=3, cells=("rnn", "lstm"))
     assert result["shape"] == {"num_hiddens": 128, "batch_size": 32, "num_steps": 35}
-    for name in ("page", "torch_float32", "torch_float64"):
-        assert result[f"{name}_tokens_per_s"] > 0
-    assert result["ratio_to_torch_float32"] == result["page_tokens_per_s"] / result["torch_float32_tokens_per_s"]
+    assert list(result["cells"]) == ["rnn", "lstm"] and result["browser"].split(".")[0].isdigit()
+    for figures in result["cells"].values():
+        for name in ("wasm", "plain", "torch_float32"):
+            assert figures[f"{name}_tokens_per_s"] > 0
+        assert figures["wasm_ratio_to_torch"] == figures["wasm_tokens_per_s"] / figures["torch_float32_tokens_per_s"]
+        assert figures["wasm_over_plain"] == figures["wasm_tokens_per_s"] / figures["plain_tokens_per_s"]
     assert result["flops_per_token"] == pytest.approx(120e3, rel=0.01)  # the 120 kFLOP per token
     bench.print_table(result)
-    assert "in-page JavaScript" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "WebAssembly" in out and "\nLSTM " in out and "\nRNN " in out
 
 
 def test_command_line_refuses_two_benchmarks_at_once(capsys):
