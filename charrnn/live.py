@@ -107,6 +107,18 @@ MAX_HELD_OUT = 10_000
 # The cells the in-page trainer offers (charrnn/js/cells.js), by value, with the names it shows.
 CELLS = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
 
+
+def parameter_count(cell: str, vocab_size: int, num_hiddens: int) -> int:
+    """The in-page trainer's parameter count for `cell` (charrnn.parameterCount in cells.js): the
+    cell's weights, one bias where PyTorch's layers keep two that only add, and the output layer."""
+    if cell not in CELLS:
+        raise ValueError(f"cell must be one of {', '.join(CELLS)}, got {cell!r}")
+    gates = {"rnn": 1, "gru": 3, "lstm": 4}[cell] * num_hiddens
+    # the GRU's candidate keeps its hidden-side bias apart: the reset gate scales it
+    extra = num_hiddens if cell == "gru" else 0
+    return (vocab_size + num_hiddens + 1) * gates + extra + num_hiddens * vocab_size + vocab_size
+
+
 # What the panel's sliders span; a value typed outside is refused, in the page as here.
 TRAINER_RANGES = {
     "hidden": {"label": "hidden size", "min": 8, "max": 512, "step": 8, "integer": True},

@@ -356,6 +356,8 @@ def test_live_trainer_learns_at_hidden_64_and_the_page_stays_responsive(opened):
     # below 8.5 (the seeded run gives about 7.7; guessing gives 28, the unigram model 16.7).
     assert last["heldOut"] < 8.5, last
     assert "characters/s" in run["status"] and "held-out" in run["status"]
+    # Chromium runs WebAssembly SIMD: the run trained on the float32 kernels, and says so.
+    assert "RNN, hidden 64 · 7,772 parameters · WebAssembly SIMD, float32" in run["status"], run["status"]
     assert run["sample"].startswith("time traveller") and len(run["sample"]) == len("time traveller") + 200
 
     # Chapter 4's sampler, on the model just trained, gives PyTorch's probabilities for it.
@@ -394,7 +396,7 @@ def test_live_trainer_refuses_bad_input_and_stops_a_diverging_run(opened):
     hidden_b = '.charrnn-run[data-run="1"] [name="hidden"]'
     type_into(panel, hidden_b, 1000)
     panel.locator(".charrnn-train").click()
-    assert panel_message(panel) == 'hidden size must be a whole number from 8 to 256, got "1000"'
+    assert panel_message(panel) == 'hidden size must be a whole number from 8 to 512, got "1000"'
     type_into(panel, hidden_b, 16)
     type_into(panel, '[name="lr"]', 5)
     panel.locator(".charrnn-train").click()
@@ -490,6 +492,50 @@ def test_live_trainer_trains_from_file_and_in_a_sandboxed_frame(browser, html):
     finally:
         page.close()
     assert problems == []
+
+
+RACE_PAGE = "chapters/gated_cells"
+RACE = ".charrnn-live-trainer"
+
+
+def test_chapter_7_races_an_rnn_and_an_lstm_of_equal_size_on_webassembly(browser, server):
+    page = Page(browser, f"{server}/{RACE_PAGE}.html")
+    try:
+        panel = page.page.locator(RACE)
+        assert panel.locator('[name="cell"]').evaluate_all("boxes => boxes.map(box => box.value)") == ["rnn", "lstm"]
+        assert panel.evaluate("(root) => root.charrnnTrainer.train(20)")
+        page.page.wait_for_function(f"() => ({RUNS_IDLE})(document.querySelector('{RACE}'))", timeout=60_000)
+        runs = panel.evaluate("root => root.charrnnTrainer.runs.map(r => ({step: r.step, cell: r.cell, hidden: r.hidden, "
+                              "parameters: r.parameters, kernels: r.kernels, fallback: r.fallback, problem: r.problem, "
+                              "first: r.points[0].heldOut, last: r.points[r.points.length - 1].heldOut, "
+                              "status: root.querySelector(`.charrnn-run[data-run='${r.index}'] .charrnn-run-status`).textContent}))")
+        assert [(r["cell"], r["hidden"], r["parameters"]) for r in runs] == [("rnn", 264, 84_772), ("lstm", 128, 83_996)]
+        for run in runs:
+            assert run["step"] == 20 and run["problem"] == "" and not run["fallback"], run
+            assert run["kernels"] == "WebAssembly SIMD, float32" and run["kernels"] in run["status"]
+            assert run["last"] < run["first"] - 5, "20 steps lower the held-out perplexity of either cell"
+        assert runs[1]["status"].startswith("run B: LSTM, hidden 128 · 83,996 parameters")
+        assert page.problems == []
+    finally:
+        page.close()
+
+
+def test_a_browser_without_webassembly_simd_trains_on_the_readable_javascript_and_says_so(browser, server):
+    page = Page(browser, f"{server}/{RACE_PAGE}.html")
+    try:
+        panel = page.page.locator(RACE)
+        # The workers run the panel's worker script: as a browser without SIMD would, it finds the module invalid.
+        panel.evaluate("""root => { const block = root.querySelector('.charrnn-trainer-worker');
+            block.textContent = 'WebAssembly.validate = () => false;\\n' + block.textContent; }""")
+        assert panel.evaluate("(root) => root.charrnnTrainer.train(3)")
+        page.page.wait_for_function(f"() => ({RUNS_IDLE})(document.querySelector('{RACE}'))", timeout=60_000)
+        runs = panel.evaluate("root => root.charrnnTrainer.runs.map(r => [r.step, r.kernels, r.fallback, r.problem])")
+        assert runs == [[3, "JavaScript, float64", True, ""]] * 2
+        note = "This browser cannot run WebAssembly SIMD, so this run trains on the readable JavaScript in float64"
+        assert all(note in text for text in panel.locator(".charrnn-run-status").all_text_contents())
+        assert page.problems == []
+    finally:
+        page.close()
 
 
 def test_live_trainer_ends_its_workers_and_timer_when_the_panel_goes_away(browser, server):
@@ -743,7 +789,7 @@ def test_panels_speak_the_language_of_the_page(opened):
     # A message the panel writes, with its values filled in.
     type_into(trainer, '.charrnn-run[data-run="1"] [name="hidden"]', 1000)
     trainer.locator(".charrnn-train").click()
-    assert panel_message(trainer) == '隐藏层大小必须是 8 到 256 之间的整数，收到的是 "1000"'
+    assert panel_message(trainer) == '隐藏层大小必须是 8 到 512 之间的整数，收到的是 "1000"'
     type_into(trainer, '.charrnn-run[data-run="1"] [name="hidden"]', 128)
 
 
@@ -752,6 +798,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 PANELS = {
     "chapters/rnn_scratch": ".charrnn-live-sampler",
     "chapters/rnn_concise": ".charrnn-live-trainer",
+    "chapters/gated_cells": ".charrnn-live-trainer",
     "chapters/hidden_units": ".charrnn-unit-heatmap",
 }
 

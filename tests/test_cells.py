@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import charrnn
+from charrnn import live
 import nodejs  # scripts/nodejs.py, on the path from conftest.py
 
 NODE = nodejs.find("node")
@@ -257,3 +258,6 @@ def test_the_page_counts_each_cells_parameters(cell, H, count):
     layer = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}[cell](V, H)
     pytorch = sum(p.numel() for p in layer.parameters()) + H * V + V  # with the output layer
     assert int(result.stdout) == count == pytorch - {"rnn": 1, "gru": 2, "lstm": 4}[cell] * H
+    assert live.parameter_count(cell, V, H) == count  # the chapters' count of the same
+    with pytest.raises(ValueError, match="cell must be one of rnn, gru, lstm, got 'tanh'"):
+        live.parameter_count("tanh", V, H)
