@@ -110,7 +110,8 @@ def torch_run(settings, weights, batches, dtype, lr=0.01, theta=1.0):
         nn.utils.clip_grad_norm_(p.values(), theta)  # the global norm over every parameter, as the page clips
         optimizer.step()
         trajectory.append(step_loss.item())
-    return loss.item(), {name: g.double() for name, g in gradients.items()}, torch.tensor(trajectory, dtype=torch.float64)
+    gradients = {name: g.double() for name, g in gradients.items()}
+    return loss.item(), gradients, torch.tensor(trajectory, dtype=torch.float64)
 
 
 def relative(actual, expected: torch.Tensor) -> float:

@@ -49,7 +49,9 @@ charrnn.Cell = class Cell extends charrnn.CharModel {
     for (const name of this.names) {
       const p = this.params[name];
       if (weights) {
-        if (weights[name].length !== p.length) throw new Error(`${name} needs ${p.length} numbers, got ${weights[name].length}`);
+        if (weights[name].length !== p.length) {
+          throw new Error(`${name} needs ${p.length} numbers, got ${weights[name].length}`);
+        }
         p.set(weights[name]);
       } else if (cell === "rnn") {
         if (name[0] === "W") for (let i = 0; i < p.length; i++) p[i] = 0.01 * charrnn.normal(random);

@@ -37,7 +37,8 @@ void mm(float *C, const float *A, const float *B, int n, int m, int k, int add) 
       for (int r = 0; r < 4; r++) c[r] = add ? wasm_v128_load(C + (i + r) * m + j) : wasm_f32x4_splat(0.f);
       for (int p = 0; p < k; p++) {
         v128_t b = wasm_v128_load(B + p * m + j);
-        for (int r = 0; r < 4; r++) c[r] = wasm_f32x4_add(c[r], wasm_f32x4_mul(wasm_f32x4_splat(A[(i + r) * k + p]), b));
+        for (int r = 0; r < 4; r++)
+          c[r] = wasm_f32x4_add(c[r], wasm_f32x4_mul(wasm_f32x4_splat(A[(i + r) * k + p]), b));
       }
       for (int r = 0; r < 4; r++) wasm_v128_store(C + (i + r) * m + j, c[r]);
     }
