@@ -29,7 +29,6 @@ charrnn.plainKernels = {
       if (!add) C.fill(0, c, c + m);
       for (let p = 0; p < k; p++) {
         const a = A[i * k + p], b = p * m;
-        if (a === 0) continue;
         for (let j = 0; j < m; j++) C[c + j] += a * B[b + j];
       }
     }
@@ -69,8 +68,10 @@ charrnn.wasmKernels = function () {
   const { memory, mm, transpose, tanh_inplace, sigmoid_inplace, __heap_base } =
     new WebAssembly.Instance(module, {}).exports;
   let top = __heap_base.value;
-  // Growing the memory detaches every array made over it, so each object that arrays() gave out
-  // is kept with its layout, and given new arrays over the grown memory.
+  // Arrays are laid out one after another and never freed: a worker trains one run, on
+  // one model with two workspaces. Growing the memory detaches every array made over it, so each
+  // object that arrays() gave out is kept with its layout, and given new arrays over the grown
+  // memory.
   const given = [];
   const view = (offset, size) => new Float32Array(memory.buffer, offset, size);
   const at = (x, start = 0) => x.byteOffset + 4 * start;

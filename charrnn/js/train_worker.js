@@ -2,10 +2,9 @@
 // "trainer-worker"), so that the page stays responsive however long a step takes. It trains in
 // short slices and reads its messages between them, so "pause" takes effect within one step.
 //   in:  {type: "setup", text, maxHeldOut, cell, hidden, lr, numSteps, batchSize, seed,
-//         prefix, temperature, translations, plain}  (cell: "rnn", "gru" or "lstm"; prefix and
+//         prefix, temperature, translations}  (cell: "rnn", "gru" or "lstm"; prefix and
 //         temperature: for the samples it sends; translations: charrnn.translations of the page,
-//         for its messages; plain: train on the readable float64 JavaScript even where
-//         WebAssembly SIMD runs, as the tests and the benchmark ask)
+//         for its messages)
 //        {type: "train", maxSteps, turns}  (maxSteps: stop there; omitted, train until paused.
 //                  turns: train one slice per "turn" message instead of slice after slice)
 //        {type: "turn"}  train one slice (when training with turns)
@@ -32,11 +31,11 @@ const WEIGHTS_EVERY_MS = 2000;
 let run = null;
 
 function setup({ text, maxHeldOut, cell = "rnn", hidden, lr, numSteps, batchSize, seed, prefix, temperature,
-  translations, plain = false }) {
+  translations }) {
   charrnn.translations = translations; // the page's language, for the messages sent from here
   const data = charrnn.prepareText(text, { numSteps, maxHeldOut });
   const V = data.tokens.length;
-  const kernels = plain ? null : charrnn.wasmKernels();
+  const kernels = charrnn.wasmKernels();
   run = {
     data, cell, B: batchSize, T: numSteps, lr, step: 0, tokens: 0,
     // The same arithmetic either way; the readable version where WebAssembly SIMD is missing.
@@ -57,7 +56,7 @@ function setup({ text, maxHeldOut, cell = "rnn", hidden, lr, numSteps, batchSize
   postMessage({
     type: "ready", tokens: data.tokens, trainLength: data.train.length, heldOutLength: data.heldOut.length,
     parameters: charrnn.parameterCount(cell, V, hidden), kernels: (kernels ?? charrnn.plainKernels).name,
-    fallback: kernels === null && !plain,
+    fallback: kernels === null,
   });
   score();
 }
