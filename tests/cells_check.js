@@ -6,7 +6,9 @@
 // batch's loss and gradients from the initial weights, the loss before each step of Adam on the
 // batches in turn (gradients clipped at theta); with `score` (ids and a number of streams) what
 // score() gives for them from the initial weights, and with `prefix` (ids) the sampler's
-// next-character distribution after reading it, at temperature 1.
+// next-character distribution after reading it, at temperature 1; with `grow`, the loss again
+// after a workspace far larger than the module's first memory has been made (the memory grows,
+// and every array made before it must be remade over the grown memory, weights included).
 const fs = require("fs");
 const path = require("path");
 const js = path.join(__dirname, "..", "charrnn", "js");
@@ -24,6 +26,15 @@ const batch = (i) => [Int32Array.from(batches[i].inputs), Int32Array.from(batche
 
 const loss = model.lossAndGradients(...batch(0), B, T);
 const gradients = Object.fromEntries(model.names.map((name) => [name, Array.from(model.grads[name])]));
+let afterGrowth = null;
+if (problem.grow) {
+  const before = model.names.map((name) => Array.from(model.params[name]));
+  model.workspace(64, 4000, "grow"); // about 128 MB for an LSTM of 32 units
+  afterGrowth = {
+    weightsKept: model.names.every((name, k) => model.params[name].every((v, i) => v === before[k][i])),
+    loss: model.lossAndGradients(...batch(0), B, T),
+  };
+}
 const optimizer = new charrnn.Adam(problem.lr);
 const trajectory = [];
 for (let i = 0; i < batches.length; i++) {
@@ -31,4 +42,4 @@ for (let i = 0; i < batches.length; i++) {
   model.clipGradients(problem.theta);
   optimizer.step(model);
 }
-console.log(JSON.stringify({ kernels: kernels.name, loss, gradients, trajectory, scored, next }));
+console.log(JSON.stringify({ kernels: kernels.name, loss, gradients, trajectory, scored, next, afterGrowth }));

@@ -43,9 +43,9 @@ def initial_weights(cell: str, V: int, H: int, seed: int, scale: float) -> dict[
             for name, shape in shapes(cell, V, H).items()}
 
 
-def mean_loss(p: dict[str, torch.Tensor], cell: str, inputs, targets, B: int, T: int) -> torch.Tensor:
-    """The mean cross-entropy of time-major inputs and targets from the zero state: cells.js's
-    equations, written with PyTorch so that autograd gives the gradients."""
+def logits_of(p: dict[str, torch.Tensor], cell: str, inputs, B: int, T: int) -> torch.Tensor:
+    """The logits (T * B x V) of time-major inputs read from the zero state: cells.js's equations,
+    written with PyTorch so that autograd gives the gradients."""
     H = p["W_hh"].shape[0]
     h = torch.zeros(B, H, dtype=p["W_xh"].dtype)
     c = torch.zeros_like(h)
@@ -63,7 +63,22 @@ def mean_loss(p: dict[str, torch.Tensor], cell: str, inputs, targets, B: int, T:
             c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
             h = torch.sigmoid(o) * torch.tanh(c)
         states.append(h)
-    return F.cross_entropy(torch.cat(states) @ p["W_hq"] + p["b_q"], targets)
+    return torch.cat(states) @ p["W_hq"] + p["b_q"]
+
+
+def mean_loss(p: dict[str, torch.Tensor], cell: str, inputs, targets, B: int, T: int) -> torch.Tensor:
+    """The mean cross-entropy of time-major inputs and targets from the zero state."""
+    return F.cross_entropy(logits_of(p, cell, inputs, B, T), targets)
+
+
+def held_out_nll(weights, cell: str, pieces: torch.Tensor) -> float:
+    """score()'s figure: the summed cross-entropy of each piece after its first character, the
+    pieces read side by side from the zero state, <unk> (id 0, in no text) given probability 0."""
+    B, T = pieces.shape[0], pieces.shape[1] - 1
+    with torch.no_grad():
+        logits = logits_of(weights, cell, pieces[:, :-1].T.reshape(-1), B, T)
+        logits[:, 0] = float("-inf")
+        return F.cross_entropy(logits, pieces[:, 1:].T.reshape(-1), reduction="sum").item()
 
 
 def problem(cell: str, H=32, B=8, T=12, num_batches=50, seed=0):
@@ -165,24 +180,11 @@ def test_readable_kernels_give_autograds_loss_gradients_and_adam_steps_in_float6
 
     # The samplers' one-character step (a separate code path) reads a prefix as the batch does.
     with torch.no_grad():
-        def logits_after(ids, B=1):
-            T = len(ids) // B
-            p = {name: w.clone().requires_grad_(False) for name, w in weights.items()}
-            captured = []
-            original = F.cross_entropy
-            F.cross_entropy = lambda logits, _targets, **kw: captured.append(logits) or original(logits, _targets, **kw)
-            try:
-                mean_loss(p, cell, ids, torch.zeros(len(ids), dtype=torch.long), B, T)
-            finally:
-                F.cross_entropy = original
-            return captured[0]
-        last = logits_after(prefix)[-1].clone()
+        last = logits_of(weights, cell, prefix, 1, len(prefix))[-1]
         last[0] = float("-inf")  # <unk>, which no text holds, gets probability 0
-        assert result["next"] == pytest.approx(torch.softmax(last, 0).tolist(), rel=1e-9, abs=1e-15)
-        # Held-out scoring: three streams side by side, each from the zero state.
-        logits = logits_after(pieces[:, :-1].T.reshape(-1), B=3)
-        logits[:, 0] = float("-inf")
-        nll = F.cross_entropy(logits, pieces[:, 1:].T.reshape(-1), reduction="sum").item()
+    assert result["next"] == pytest.approx(torch.softmax(last, 0).tolist(), rel=1e-9, abs=1e-15)
+    # Held-out scoring: three streams side by side, each from the zero state.
+    nll = held_out_nll(weights, cell, pieces)
     assert result["scored"] == {"nll": pytest.approx(nll, rel=1e-12), "count": 27}
 
 
@@ -204,6 +206,30 @@ def test_webassembly_kernels_are_as_accurate_as_pytorch_in_float32(tmp_path, cel
     deviation32 = ((trajectory32 - trajectory64).abs() / trajectory64).max().item()
     assert deviation <= bound(deviation32), (deviation, deviation32)
     assert trajectory64[-1] < trajectory64[0] - 0.5, "it learned: the check covers real training"
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_webassembly_kernels_at_odd_sizes_score_and_survive_memory_growth(tmp_path, cell):
+    """Sizes that are not multiples of 4 or 8 (a pasted text's vocabulary, any batch size) run the
+    kernels' leftover rows and columns; held-out scoring runs on them too; and a workspace far
+    larger than the module's first memory grows it without losing the weights."""
+    V, H, B, T = 30, 37, 5, 7
+    settings = dict(cell=cell, V=V, H=H, B=B, T=T)
+    weights = initial_weights(cell, V, H, seed=7, scale=0.3)
+    generator = torch.Generator().manual_seed(8)
+    batches = [(torch.randint(V, (T * B,), generator=generator), torch.randint(V, (T * B,), generator=generator))]
+    pieces = torch.randint(1, V, (3, 11), generator=generator)
+    result = run_in_node(tmp_path, "wasm", settings, weights, batches, grow=True,
+                         score={"ids": pieces.reshape(-1).tolist(), "streams": 3})
+    loss64, gradients64, _ = torch_run(settings, weights, batches, torch.float64)
+    loss32, gradients32, _ = torch_run(settings, weights, batches, torch.float32)
+    assert abs(result["loss"] / loss64 - 1) <= max(4 * abs(loss32 / loss64 - 1), 1e-6)
+    for name, gradient in gradients64.items():
+        assert relative(result["gradients"][name], gradient) <= max(4 * relative(gradients32[name], gradient), 1e-6), name
+    assert result["afterGrowth"] == {"weightsKept": True, "loss": result["loss"]}
+    nll = held_out_nll(weights, cell, pieces)
+    assert result["scored"]["count"] == 30
+    assert result["scored"]["nll"] == pytest.approx(nll, rel=1e-6)
 
 
 def test_the_rnn_cell_draws_and_computes_as_chapter_4s_page_rnn():

@@ -3,7 +3,8 @@
 The module is committed, built from charrnn/wasm/kernels.c by scripts/build_wasm.py. The first
 check needs no compiler: the module records the SHA-256 of the source it was built from, which
 must be the source's now. The second builds the module afresh with clang and lld and compares
-every byte; CI installs them (.ci/run), so there it never skips.
+every byte; CI installs them (.ci/run), so there it skips only if the registry's clang is
+another version than the one that built the committed module (another version emits other bytes).
 """
 
 import os

@@ -37,7 +37,8 @@ const sigmoid = (x) => 1 / (1 + Math.exp(-x));
 charrnn.Cell = class Cell extends charrnn.CharModel {
   // `cell` ("rnn", "gru" or "lstm"), V tokens, H hidden units. Weights from `weights` (arrays by
   // name) or drawn: the RNN's as charrnn.RNN draws them (so both start alike from one seed), the
-  // gated cells' as nn.GRU and nn.LSTM draw theirs, uniform in +-1/sqrt(H), biases too.
+  // gated cells' uniform in +-1/sqrt(H), as nn.GRU and nn.LSTM draw each of theirs. Each bias is
+  // one such draw, where PyTorch's two that add would span +-2/sqrt(H).
   constructor(cell, V, H, { kernels = charrnn.plainKernels, random = charrnn.seededRandom(0), weights = null,
     tokens = null } = {}) {
     const shapes = charrnn.cellShapes(cell, V, H);
