@@ -169,10 +169,11 @@ def chromium_path() -> str:
 PAGE_CELLS = ("rnn", "gru", "lstm")
 
 
-def page_tokens_per_s(cells: tuple[str, ...], steps: int, warmup: int = 10) -> dict[tuple[str, str], float]:
+def page_tokens_per_s(cells: tuple[str, ...], steps: int, warmup: int = 10) -> tuple[str, dict[tuple[str, str], float]]:
     """Characters per second of the in-page trainer's step in a Web Worker in headless Chromium,
-    for each cell on both kernels: {(cell, "wasm" or "plain"): tokens/s}. Each timing has a fresh
-    worker. The readable kernels are several times slower, so they are timed on a fifth of the steps."""
+    for each cell on both kernels: Chromium's version and {(cell, "wasm" or "plain"): tokens/s}.
+    Each timing has a fresh worker. The readable kernels are several times slower, so they are
+    timed on a fifth of the steps."""
     from playwright.sync_api import sync_playwright
 
     worker = pages.bundle(pages.BUNDLES["node"]) + "\n" + PAGE_BENCH_JS.read_text(encoding="utf-8")
@@ -183,7 +184,7 @@ def page_tokens_per_s(cells: tuple[str, ...], steps: int, warmup: int = 10) -> d
         browser = p.chromium.launch(executable_path=chromium_path(), args=chromium.ARGS)
         try:
             page = browser.new_page()
-            result["browser"] = browser.version
+            version = browser.version
             for cell in cells:
                 for kernels in ("wasm", "plain"):
                     timed = steps if kernels == "wasm" else max(1, steps // 5)
@@ -199,12 +200,12 @@ def page_tokens_per_s(cells: tuple[str, ...], steps: int, warmup: int = 10) -> d
                     result[cell, kernels] = timed * B * T / seconds
         finally:
             browser.close()
-    return result
+    return version, result
 
 
-def torch_tokens_per_s(cell: str, steps: int, dtype: torch.dtype, warmup: int = 10) -> float:
-    """The same training step in PyTorch on one thread, Adam, clipping at 1: `RNNScratch(fast=True)`
-    for the RNN, `RNNModel` over `nn.GRU` or `nn.LSTM` for the gated cells."""
+def torch_tokens_per_s(cell: str, steps: int, warmup: int = 10) -> float:
+    """The same training step in PyTorch float32 on one thread, Adam, clipping at 1:
+    `RNNScratch(fast=True)` for the RNN, `RNNModel` over `nn.GRU` or `nn.LSTM` for the gated cells."""
     text = " ".join(read_time_machine())
     vocab = Vocab(list(text))
     ids = torch.tensor(vocab[list(text)])
@@ -214,9 +215,9 @@ def torch_tokens_per_s(cell: str, steps: int, dtype: torch.dtype, warmup: int = 
     try:
         torch.manual_seed(0)
         if cell == "rnn":
-            net = RNNScratch(len(vocab), H, fast=True).to(dtype)
+            net = RNNScratch(len(vocab), H, fast=True)
         else:
-            net = RNNModel({"gru": nn.GRU, "lstm": nn.LSTM}[cell](len(vocab), H), len(vocab)).to(dtype)
+            net = RNNModel({"gru": nn.GRU, "lstm": nn.LSTM}[cell](len(vocab), H), len(vocab))
         optimizer = torch.optim.Adam(net.parameters(), lr=0.01)
         for step in range(warmup + steps):
             if step == warmup:
@@ -238,10 +239,10 @@ def torch_tokens_per_s(cell: str, steps: int, dtype: torch.dtype, warmup: int = 
 def page(steps: int, cells: tuple[str, ...] = PAGE_CELLS) -> dict:
     """The in-page trainer's throughput for each cell, on WebAssembly SIMD and on the readable
     JavaScript, against PyTorch float32 on one thread, at the panel's run-B shape."""
-    timed = page_tokens_per_s(cells, steps)
-    result = {"shape": PAGE_SHAPE, "steps": steps, "browser": timed["browser"], "cells": {}}
+    browser, timed = page_tokens_per_s(cells, steps)
+    result = {"shape": PAGE_SHAPE, "steps": steps, "browser": browser, "cells": {}}
     for cell in cells:
-        torch32 = torch_tokens_per_s(cell, steps, torch.float32)
+        torch32 = torch_tokens_per_s(cell, steps)
         result["cells"][cell] = {
             "wasm_tokens_per_s": timed[cell, "wasm"], "plain_tokens_per_s": timed[cell, "plain"],
             "torch_float32_tokens_per_s": torch32, "wasm_ratio_to_torch": timed[cell, "wasm"] / torch32,

@@ -110,7 +110,7 @@ charrnn.Cell = class Cell extends charrnn.CharModel {
       if (cell === "rnn") {
         for (let i = 0; i < block; i++) A[a0 + i] += Hg[i];
         kernels.tanh(A, a0, block);
-        for (let i = 0; i < block; i++) Hs[s0 + i] = A[a0 + i];
+        Hs.set(A.subarray(a0, a0 + block), s0);
       } else if (cell === "gru") {
         const { Hn } = w, b_hn = this.params.b_hn;
         for (let b = 0; b < B; b++) {
@@ -147,7 +147,7 @@ charrnn.Cell = class Cell extends charrnn.CharModel {
           for (let j = 0; j < H; j++) Hs[s0 + b * H + j] = A[a + j] * tanhC[s0 + b * H + j];
         }
       }
-      if (t + 1 < T) for (let i = 0; i < block; i++) Hprev[s0 + block + i] = Hs[s0 + i];
+      if (t + 1 < T) Hprev.set(Hs.subarray(s0, s0 + block), s0 + block);
     }
     kernels.mm(w.O, Hs, W_hq, rows, V, H, false);
     for (let r = 0; r < rows; r++) {

@@ -34,11 +34,7 @@ charrnn.plainKernels = {
     }
   },
 
-  transpose(dst, src, rows, cols) {
-    for (let i = 0; i < rows; i++) {
-      for (let j = 0; j < cols; j++) dst[j * rows + i] = src[i * cols + j];
-    }
-  },
+  transpose: charrnn.transpose, // model.js's
 
   tanh(x, start, n) {
     for (let i = start; i < start + n; i++) x[i] = Math.tanh(x[i]);

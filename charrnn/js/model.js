@@ -52,12 +52,13 @@ function multiplyTransposed(C, A, B, n, m, k, add) {
   }
 }
 
-// dst (cols x rows) = the transpose of src (rows x cols).
+// dst (cols x rows) = the transpose of src (rows x cols). The plain kernels (kernels.js) use it too.
 function transpose(dst, src, rows, cols) {
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) dst[j * rows + i] = src[i * cols + j];
   }
 }
+charrnn.transpose = transpose;
 
 // The summed cross-entropy of the targets under softmax(O); with `gradient`,
 // O is replaced by the gradient of the mean: (softmax(O) - one_hot) / rows.

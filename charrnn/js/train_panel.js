@@ -8,7 +8,6 @@
 globalThis.charrnn = globalThis.charrnn || {};
 
 charrnn.RUN_COLOURS = ["#1f6fc5", "#d9640b"];
-charrnn.CELL_NAMES = { rnn: "RNN", gru: "GRU", lstm: "LSTM" };
 
 charrnn.mountTrainer = function (root, data) {
   charrnn.translatePanel(root);
@@ -18,10 +17,14 @@ charrnn.mountTrainer = function (root, data) {
   const sampleTemperature = $('[name="sample-temperature"]');
   const part = (index, selector) => $(`.charrnn-run[data-run="${index}"] ${selector}`);
   // A run's cell and hidden size, in words: those it trains with, or before it starts, those chosen.
-  const modelShown = (run) => charrnn.say("{cell}, hidden {size}", {
-    cell: charrnn.CELL_NAMES[run.key ? run.cell : part(run.index, '[name="cell"]').value],
-    size: run.key ? run.hidden : part(run.index, '[name="hidden"]').value,
-  });
+  // The cell's name is its option's (charrnn.live.CELLS names them).
+  const modelShown = (run) => {
+    const cell = run.key ? run.cell : part(run.index, '[name="cell"]').value;
+    return charrnn.say("{cell}, hidden {size}", {
+      cell: part(run.index, `[name="cell"] option[value="${cell}"]`).textContent,
+      size: run.key ? run.hidden : part(run.index, '[name="hidden"]').value,
+    });
+  };
 
   let workerUrl = null;
   function makeWorker() {
