@@ -46,7 +46,8 @@ lock: $(STAMP)
 	sed -i 's/^torch==\([0-9.]*\)+cpu$$/torch==\1/' requirements.lock
 
 test: $(STAMP)
-	$(PY) -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --durations=15
+	$(PY) -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --durations=15 \
+		--numprocesses=auto --dist=loadgroup
 
 check: $(STAMP)
 	$(PY) -m pytest -m "not slow" tests

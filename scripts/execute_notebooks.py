@@ -9,6 +9,8 @@ run under the project's numeric pins (numeric_env.py), and only where those take
 stored anywhere else would fail everyone's checks.
 """
 
+import concurrent.futures
+import os
 import sys
 import time
 from pathlib import Path
@@ -50,6 +52,10 @@ if __name__ == "__main__":
     if reason is not None:
         sys.exit("not storing outputs: they must be computed where the numeric pins take effect")
     paths = [Path(p).resolve() for p in sys.argv[1:]] or chapters_in_toc()
-    for path in paths:
-        print(f"{path.relative_to(ROOT)}: executing...", flush=True)
-        print(f"{path.relative_to(ROOT)}: {execute(path):.0f} s", flush=True)
+    # The pins give each chapter one thread, so one chapter runs per core at once.
+    at_once = min(len(paths), len(os.sched_getaffinity(0)))
+    print(f"notebooks to execute: {len(paths)}, {at_once} at a time", flush=True)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=at_once) as pool:
+        runs = {pool.submit(execute, path): path for path in paths}
+        for run in concurrent.futures.as_completed(runs):
+            print(f"{runs[run].relative_to(ROOT)}: {run.result():.0f} s", flush=True)

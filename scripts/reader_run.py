@@ -17,7 +17,7 @@ Environments (`--env`):
 - default-1-thread: PyTorch's plain kernels (ATEN_CPU_CAPABILITY=default), one thread per
   chapter, as many at once as there are cores;
 - pinned: the project's numeric pins (scripts/numeric_env.py), as `make test` runs;
-- ci: the one least like the pinned environment (AVX2 kernels, two threads) on this machine:
+- ci: the one least like the pinned environment (AVX2 kernels) on this machine:
   native-1-thread where PyTorch picks other kernels than AVX2 here, else default-1-thread.
 
 `--seed-shift N` adds N to every `torch.manual_seed(k)` in the chapter, so that the claims can be

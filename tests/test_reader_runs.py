@@ -3,7 +3,7 @@
 The stored outputs are checked under the project's numeric pins (`make test`'s nbval run); this
 checks the promise each chapter's asserts make to a reader, whose machine is not pinned. It runs
 the one reader environment least like the pinned one on this machine (`scripts/reader_run.py`
-says which); `make reader-runs` runs two.
+says which), one chapter per test; `make reader-runs` runs two environments.
 """
 
 import os
@@ -22,11 +22,18 @@ import reader_run  # noqa: E402
 pytestmark = pytest.mark.slow
 
 
-def test_every_chapter_runs_green_for_a_reader():
+@pytest.fixture(scope="module")
+def ci_environment() -> tuple[str, dict[str, str]]:
     name = reader_run.resolve("ci", dict(os.environ))
-    environ = reader_run.reader_environment(name, dict(os.environ))
-    failed = reader_run.run_all(execute_notebooks.chapters_in_toc(), environ, report=print)
-    assert not failed, f"as a reader runs them ({name}):\n" + "\n\n".join(failed)
+    return name, reader_run.reader_environment(name, dict(os.environ))
+
+
+# One test per chapter, so that `make test` (pytest-xdist) runs them on every core, one thread each.
+@pytest.mark.parametrize("chapter", execute_notebooks.chapters_in_toc(), ids=lambda path: path.stem)
+def test_every_chapter_runs_green_for_a_reader(chapter, ci_environment):
+    name, environ = ci_environment
+    seconds, problem = reader_run.run(chapter, environ)
+    assert problem is None, f"{chapter.stem}, as a reader runs it ({name}), failed after {seconds:.0f} s:\n{problem}"
 
 
 def test_a_reader_run_fails_on_a_failing_assert_and_on_a_link_outside_the_notebook(tmp_path):
