@@ -7,6 +7,7 @@ chapters are checked in the portable mode and the run says so in its first lines
 """
 
 import functools
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -39,7 +40,6 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(numeric_env.describe(PORTABLE_REASON), yellow=True)
 
 
-
 @functools.cache
 def stored_seconds(notebook: Path) -> float:
     """How long the stored run of `notebook` took, from the timings nbclient records in its cells."""
@@ -55,38 +55,87 @@ def stored_seconds(notebook: Path) -> float:
 
 
 BOOK = "the built book"
+# The modules whose tests use the built book (the session-wide `html` fixture, which each worker
+# would build again): one group. pytest_collection_modifyitems stops the run if one is missing.
+BOOK_MODULES = ("tests/test_book.py", "tests/test_browser.py", "tests/test_exercises.py")
 
 
-def work_unit(item, book_modules: set[Path]) -> tuple[str, float | None]:
-    """The group `item` runs in on one worker, and how long the group's chapter takes (None: not
-    a chapter). A notebook's cells share one kernel; each chapter's reader run is a group of its
-    own; the tests of the built book share one build (the session-wide `html` fixture, which each
-    worker would build again); the other tests of a module share its module-wide fixtures."""
+def group_of(nodeid: str) -> str:
+    """The group of tests that runs on one worker under `make test`, from the test's id alone. A
+    notebook's cells share one kernel; the tests of the built book share one build; each
+    chapter's reader run is a group of its own; the other tests of a module share its fixtures."""
+    module = nodeid.split("::")[0]
+    if module in BOOK_MODULES:
+        return BOOK
+    if module == "tests/test_reader_runs.py" and "[" in nodeid:
+        return nodeid
+    return module
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Under `--dist=loadgroup`, pytest-xdist's scheduling by scope, with this file's groups. (xdist's
+    own groups come from xdist_group marks, which it writes into a test id that pytest 9 no
+    longer reads.)"""
+    if config.option.dist != "loadgroup":
+        return None
+    from importlib import metadata
+
+    from xdist.scheduler import LoadScopeScheduling
+
+    # _split_scope is how LoadScopeScheduling's own subclasses choose their groups; checked in 3.8.
+    if not metadata.version("pytest-xdist").startswith("3."):
+        raise pytest.UsageError(f"pytest-xdist {metadata.version('pytest-xdist')} is installed; conftest.py's "
+                                "scheduling was checked with 3.x only: install requirements.lock")
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return group_of(nodeid)
+
+    return GroupScheduling(config, log)
+
+
+def expected_seconds(item) -> float | None:
+    """How long the chapter that `item` runs (its cells under nbval, or all of it as a reader) took
+    when its outputs were stored; None if `item` runs no chapter."""
     path = Path(item.path)
     if path.suffix == ".ipynb":
-        return f"nbval {path.stem}", stored_seconds(path)
+        return stored_seconds(path)
     chapter = getattr(item, "callspec", None) and item.callspec.params.get("chapter")
-    if path.name == "test_reader_runs.py" and chapter:
-        return f"reader run {chapter.stem}", stored_seconds(chapter)
-    return (BOOK if path in book_modules else path.name), None
+    return stored_seconds(chapter) if path.name == "test_reader_runs.py" and chapter else None
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Under `--dist loadgroup` (`make test`), mark each test with its group, and order the groups
-    so that the workers finish together: the book's tests first (the longest group, though light
-    on the CPU), then the chapters, longest first, then the rest, short tests that fill the gaps."""
-    if getattr(config.option, "dist", "no") != "loadgroup":
+    """On the workers of `--dist=loadgroup` (`make test`), order the groups so that the workers
+    finish together: the book's tests first (the longest group, though light on the CPU), then the
+    chapters, longest first, then the rest, short tests that fill the gaps."""
+    if not getattr(config.option, "loadgroup", False):  # what xdist sets on its workers
         return
-    book_modules = {Path(item.path) for item in items if "html" in getattr(item, "fixturenames", ())}
-    units = {item.nodeid: work_unit(item, book_modules) for item in items}
     for item in items:
-        item.add_marker(pytest.mark.xdist_group(units[item.nodeid][0]))
+        if "html" in getattr(item, "fixturenames", ()) and group_of(item.nodeid) != BOOK:
+            raise pytest.UsageError(f"{item.nodeid} uses the built book: add its module to BOOK_MODULES "
+                                    "in conftest.py, so that the book is built once")
 
     def rank(item) -> tuple[int, float]:
-        group, seconds = units[item.nodeid]
-        if group == BOOK:
+        if group_of(item.nodeid) == BOOK:
             return (0, 0.0)
+        seconds = expected_seconds(item)
         return (1, -seconds) if seconds is not None else (2, 0.0)
 
     items.sort(key=rank)  # stable: each group's tests keep their order
+
+
+@functools.cache
+def yield_to_the_browser() -> None:
+    """Lower this worker's priority, and so its kernels', once: the browser tests time the page's
+    responsiveness, and a chapter training beside them on the other core must not take its turn."""
+    os.nice(10)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    # Before nbval starts a notebook's kernel, which inherits the priority. The book's group runs
+    # first on its worker, so no worker lowers its priority before the browser tests are done.
+    if getattr(item.config.option, "loadgroup", False) and group_of(item.nodeid) != BOOK:
+        yield_to_the_browser()

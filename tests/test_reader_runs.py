@@ -22,7 +22,7 @@ import reader_run  # noqa: E402
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per worker: the reader runs may come between other tests
 def ci_environment() -> tuple[str, dict[str, str]]:
     name = reader_run.resolve("ci", dict(os.environ))
     return name, reader_run.reader_environment(name, dict(os.environ))
