@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine with Python 3.11:
 #   make book   -- build the HTML book into _build/html, its Chinese edition into _build/html/zh_CN
-#   make test   -- everything: unit and Node tests, the book in a browser, every chapter under
+#   make test   -- everything, on every core: unit and Node tests, the book in a browser, every chapter under
 #                  strict nbval, and every chapter run as a reader runs it (CI runs this)
 # and, while working:
 #   make check       -- the fast tier: unit and Node tests, no book build, no chapters
