@@ -26,10 +26,6 @@ def pytest_report_header(config):
 
 
 def pytest_configure(config):
-    if getattr(config.option, "dist", "no") == "loadgroup":
-        # Keep the order pytest_collection_modifyitems gives the groups, rather than xdist's
-        # (largest number of tests first, which would start the chapters' reader runs last).
-        config.option.loadscopereorder = False
     if PORTABLE_REASON is not None and getattr(config.option, "nbval", False):
         # nbval's lax mode runs every cell and compares only cells tagged nbval-check-output.
         config.option.nbval_lax = True
@@ -42,7 +38,8 @@ def pytest_terminal_summary(terminalreporter):
 
 @functools.cache
 def stored_seconds(notebook: Path) -> float:
-    """How long the stored run of `notebook` took, from the timings nbclient records in its cells."""
+    """How long the stored run of `notebook` took, from the timings nbclient records in its cells
+    (0 where they were stripped: that chapter then starts last)."""
     import nbformat  # here, not above: the unit tests run where only torch and pytest are installed
 
     seconds = 0.0
@@ -58,66 +55,93 @@ BOOK = "the built book"
 # The modules whose tests use the built book (the session-wide `html` fixture, which each worker
 # would build again): one group. pytest_collection_modifyitems stops the run if one is missing.
 BOOK_MODULES = ("tests/test_book.py", "tests/test_browser.py", "tests/test_exercises.py")
+READER_RUNS = "tests/test_reader_runs.py"
+
+
+def is_reader_run(nodeid: str) -> bool:
+    """Whether the test runs one chapter as a reader does (READER_RUNS's tests of a `chapter`)."""
+    return nodeid.startswith(READER_RUNS + "::") and "[" in nodeid
 
 
 def group_of(nodeid: str) -> str:
-    """The group of tests that runs on one worker under `make test`, from the test's id alone. A
+    """The group of tests that runs on one worker under pytest-xdist, from the test's id alone. A
     notebook's cells share one kernel; the tests of the built book share one build; each
     chapter's reader run is a group of its own; the other tests of a module share its fixtures."""
     module = nodeid.split("::")[0]
     if module in BOOK_MODULES:
         return BOOK
-    if module == "tests/test_reader_runs.py" and "[" in nodeid:
+    if is_reader_run(nodeid):
         return nodeid
     return module
 
 
 @pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config) -> int:
+    """`--numprocesses=auto`: one worker per CPU this process may use (xdist would count the
+    machine's physical cores), as each runs its chapters on one thread."""
+    return numeric_env.cores()
+
+
+@pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
-    """Under `--dist=loadgroup`, pytest-xdist's scheduling by scope, with this file's groups. (xdist's
-    own groups come from xdist_group marks, which it writes into a test id that pytest 9 no
-    longer reads.)"""
-    if config.option.dist != "loadgroup":
+    """Every load-balancing mode of pytest-xdist (`make test` asks for loadgroup) schedules this
+    file's groups, whole, in the order the workers collected them. (xdist's own loadgroup reads
+    groups from xdist_group marks, which it writes into a test id that pytest 9 no longer reads:
+    pytest-xdist issue 1386.)"""
+    if config.option.dist in ("no", "each"):
         return None
+    if config.option.dist not in ("load", "loadscope", "loadfile", "loadgroup"):
+        raise pytest.UsageError(f"--dist={config.option.dist} would split a notebook's cells between workers: "
+                                "use --dist=loadgroup, as `make test` does")
     from importlib import metadata
 
     from xdist.scheduler import LoadScopeScheduling
 
-    # _split_scope is how LoadScopeScheduling's own subclasses choose their groups; checked in 3.8.
+    # Overriding _split_scope is how xdist's own LoadScopeScheduling subclasses choose their groups.
     if not metadata.version("pytest-xdist").startswith("3."):
         raise pytest.UsageError(f"pytest-xdist {metadata.version('pytest-xdist')} is installed; conftest.py's "
-                                "scheduling was checked with 3.x only: install requirements.lock")
+                                "scheduling was checked with 3.8 only: install requirements.lock")
 
     class GroupScheduling(LoadScopeScheduling):
+        """xdist's scheduling by scope, with group_of as the scope of a test."""
+
         def _split_scope(self, nodeid: str) -> str:
             return group_of(nodeid)
 
+    # The workers' order (pytest_collection_modifyitems), not xdist's largest group first, which
+    # would start the chapters' reader runs, one test each, last.
+    config.option.loadscopereorder = False
     return GroupScheduling(config, log)
 
 
-def expected_seconds(item) -> float | None:
+def expected_seconds(item: pytest.Item) -> float | None:
     """How long the chapter that `item` runs (its cells under nbval, or all of it as a reader) took
     when its outputs were stored; None if `item` runs no chapter."""
-    path = Path(item.path)
-    if path.suffix == ".ipynb":
-        return stored_seconds(path)
-    chapter = getattr(item, "callspec", None) and item.callspec.params.get("chapter")
-    return stored_seconds(chapter) if path.name == "test_reader_runs.py" and chapter else None
+    if Path(item.path).suffix == ".ipynb":
+        return stored_seconds(Path(item.path))
+    if is_reader_run(item.nodeid):
+        return stored_seconds(item.callspec.params["chapter"])
+    return None
+
+
+def on_a_worker(config) -> bool:
+    """Whether this process is a pytest-xdist worker."""
+    return hasattr(config, "workerinput")
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """On the workers of `--dist=loadgroup` (`make test`), order the groups so that the workers
-    finish together: the book's tests first (the longest group, though light on the CPU), then the
-    chapters, longest first, then the rest, short tests that fill the gaps."""
-    if not getattr(config.option, "loadgroup", False):  # what xdist sets on its workers
+    """On pytest-xdist's workers, order the groups so that the workers finish together: the book's
+    tests first (a long group, and one that must run at full priority), then the chapters,
+    longest first, then the rest, short tests that fill the gaps."""
+    if not on_a_worker(config):
         return
     for item in items:
         if "html" in getattr(item, "fixturenames", ()) and group_of(item.nodeid) != BOOK:
             raise pytest.UsageError(f"{item.nodeid} uses the built book: add its module to BOOK_MODULES "
                                     "in conftest.py, so that the book is built once")
 
-    def rank(item) -> tuple[int, float]:
+    def rank(item: pytest.Item) -> tuple[int, float]:
         if group_of(item.nodeid) == BOOK:
             return (0, 0.0)
         seconds = expected_seconds(item)
@@ -129,7 +153,7 @@ def pytest_collection_modifyitems(config, items):
 @functools.cache
 def yield_to_the_browser() -> None:
     """Lower this worker's priority, and so its kernels', once: the browser tests time the page's
-    responsiveness, and a chapter training beside them on the other core must not take its turn."""
+    responsiveness, and a chapter training beside them must not take the page's turns."""
     os.nice(10)
 
 
@@ -137,5 +161,5 @@ def yield_to_the_browser() -> None:
 def pytest_runtest_setup(item):
     # Before nbval starts a notebook's kernel, which inherits the priority. The book's group runs
     # first on its worker, so no worker lowers its priority before the browser tests are done.
-    if getattr(item.config.option, "loadgroup", False) and group_of(item.nodeid) != BOOK:
+    if on_a_worker(item.config) and group_of(item.nodeid) != BOOK:
         yield_to_the_browser()

@@ -6,11 +6,12 @@
 Run it after changing `charrnn` or a chapter, then commit the notebooks: strict nbval compares
 a fresh run against what is stored, and the book build renders the stored outputs. The chapters
 run under the project's numeric pins (numeric_env.py), and only where those take effect: outputs
-stored anywhere else would fail everyone's checks.
+stored anywhere else would fail everyone's checks. The pins give each chapter one thread, so one
+chapter runs per core at once; a chapter's timings (cells tagged nbval-ignore-output) then time a
+shared machine: to store the times a chapter's prose describes, execute that chapter alone.
 """
 
 import concurrent.futures
-import os
 import sys
 import time
 from pathlib import Path
@@ -33,6 +34,7 @@ def chapters_in_toc() -> list[Path]:
 
 def execute(path: Path) -> float:
     """Run `path` top to bottom in its own folder and write it back; returns the seconds taken."""
+    print(f"{path.relative_to(ROOT)}: executing...", flush=True)
     notebook = nbformat.read(path, as_version=4)
     start = time.perf_counter()
     NotebookClient(
@@ -53,7 +55,7 @@ if __name__ == "__main__":
         sys.exit("not storing outputs: they must be computed where the numeric pins take effect")
     paths = [Path(p).resolve() for p in sys.argv[1:]] or chapters_in_toc()
     # The pins give each chapter one thread, so one chapter runs per core at once.
-    at_once = min(len(paths), len(os.sched_getaffinity(0)))
+    at_once = min(len(paths), numeric_env.cores())
     print(f"notebooks to execute: {len(paths)}, {at_once} at a time", flush=True)
     with concurrent.futures.ThreadPoolExecutor(max_workers=at_once) as pool:
         runs = {pool.submit(execute, path): path for path in paths}

@@ -49,6 +49,12 @@ PORTABLE = "CHARRNN_PORTABLE"
 _PROBE = "import torch; print(torch.backends.cpu.get_cpu_capability(), torch.backends.mkl.is_available())"
 
 
+def cores() -> int:
+    """The CPUs this process may run on (its affinity, not the machine's count): as many chapters
+    run at once, since the pins give each one thread."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def pinned(environ: Mapping[str, str]) -> dict[str, str]:
     """`environ` with the pins set over it and the variables that would undo them removed."""
     env = {key: value for key, value in environ.items() if key not in UNSET}

@@ -77,7 +77,7 @@ def jobs(environ: dict[str, str]) -> int:
     multi-threaded runs at once on the same cores slow each other down many times over.)"""
     if environ.get("OMP_NUM_THREADS") != "1":
         return 1
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return numeric_env.cores()
 
 
 def reader_environment(name: str, environ: dict[str, str]) -> dict[str, str]:

@@ -30,7 +30,7 @@ def ci_environment() -> tuple[str, dict[str, str]]:
 
 # One test per chapter, so that `make test` (pytest-xdist) runs them on every core, one thread each.
 @pytest.mark.parametrize("chapter", execute_notebooks.chapters_in_toc(), ids=lambda path: path.stem)
-def test_every_chapter_runs_green_for_a_reader(chapter, ci_environment):
+def test_the_chapter_runs_green_for_a_reader(chapter, ci_environment):
     name, environ = ci_environment
     seconds, problem = reader_run.run(chapter, environ)
     assert problem is None, f"{chapter.stem}, as a reader runs it ({name}), failed after {seconds:.0f} s:\n{problem}"
