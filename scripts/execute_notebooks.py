@@ -54,7 +54,6 @@ if __name__ == "__main__":
     if reason is not None:
         sys.exit("not storing outputs: they must be computed where the numeric pins take effect")
     paths = [Path(p).resolve() for p in sys.argv[1:]] or chapters_in_toc()
-    # The pins give each chapter one thread, so one chapter runs per core at once.
     at_once = min(len(paths), numeric_env.cores())
     print(f"notebooks to execute: {len(paths)}, {at_once} at a time", flush=True)
     with concurrent.futures.ThreadPoolExecutor(max_workers=at_once) as pool:
